@@ -1,0 +1,187 @@
+using FlumeNet.Agent;
+using FlumeNet.Configuration;
+using FlumeNet.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Events;
+using Serilog.Extensions.Logging;
+
+return await FlumeCli.RunAsync(args);
+
+/// <summary>The <c>flume-ng</c> command: parse, build the host, run. Nothing else lives here.</summary>
+internal static class FlumeCli
+{
+    public const string Version = "1.11.0";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        CommandLine cli;
+        try
+        {
+            cli = CommandLine.Parse(args);
+        }
+        catch (UsageException ex)
+        {
+            Console.Error.WriteLine($"Error: {ex.Message}");
+            Console.Error.WriteLine();
+            Console.Error.Write(HelpText);
+            return 1;
+        }
+
+        switch (cli.Command)
+        {
+            case "help":
+                Console.Out.Write(HelpText);
+                return 0;
+            case "version":
+                Console.Out.WriteLine($"Flume {Version}");
+                Console.Out.WriteLine($"FlumeNet {typeof(FlumeCli).Assembly.GetName().Version} on .NET {Environment.Version}");
+                return 0;
+            case "agent" or "node":
+                return await RunAgentAsync(cli).ConfigureAwait(false);
+            case "avro-client":
+                using (var loggers = CreateLoggers(cli))
+                {
+                    return await AvroClientCommand.RunAsync(cli, loggers).ConfigureAwait(false);
+                }
+
+            default:
+                Console.Error.WriteLine($"Error: Unknown or unspecified command '{cli.Command}'");
+                Console.Error.WriteLine();
+                Console.Error.Write(HelpText);
+                return 1;
+        }
+    }
+
+    private static async Task<int> RunAgentAsync(CommandLine cli)
+    {
+        if (cli.Help)
+        {
+            Console.Out.Write(HelpText);
+            return 0;
+        }
+
+        if (string.IsNullOrEmpty(cli.Name))
+        {
+            Console.Error.WriteLine("Error: Missing required option: n (--name <agent name>)");
+            return 1;
+        }
+
+        if (cli.ConfFiles.Count == 0)
+        {
+            Console.Error.WriteLine("Error: No configuration was provided (use --conf-file <file>)");
+            return 1;
+        }
+
+        foreach (var f in cli.ConfFiles)
+        {
+            if (!File.Exists(f))
+            {
+                Console.Error.WriteLine($"Error: --conf-file: unable to read {Path.GetFullPath(f)}");
+                return 1;
+            }
+        }
+
+        if (cli.ConfDir is null)
+        {
+            Console.Error.WriteLine("Warning: No configuration directory set! Use --conf <dir> to override.");
+        }
+
+        var loggers = CreateLoggers(cli);
+        var logger = loggers.CreateLogger("org.apache.flume.node.Application");
+        var environment = new ConfigurationEnvironment(cli.SystemProperties);
+        var result = AgentConfigLoader.Load(cli.ConfFiles, cli.Name, environment, ComponentRegistry.Default);
+        ConfigReport.Log(loggers, result.Problems);
+        var fatal = result.Problems.FirstOrDefault(p => p.Severity == ProblemSeverity.Fatal);
+        if (fatal is not null)
+        {
+            logger.LogError("Configuration error, not starting: {Problem}", fatal.ToString());
+            loggers.Dispose();
+            return 1;
+        }
+
+        if (result.Agent is null)
+        {
+            logger.LogError("No configuration found for this host:{Name}", cli.Name);
+            loggers.Dispose();
+            return 1;
+        }
+
+        var built = new AgentBuilder(ComponentRegistry.Default, new BuildServices(loggers, TimeProvider.System, cli.SystemProperties)).Build(result.Agent);
+        fatal = built.Problems.FirstOrDefault(p => p.Severity == ProblemSeverity.Fatal);
+        if (fatal is not null)
+        {
+            logger.LogError("Configuration error, not starting: {Problem}", fatal.ToString());
+            loggers.Dispose();
+            return 1;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = Array.Empty<string>() });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<ILoggerFactory>(loggers);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(cli);
+        builder.Services.AddSingleton(built);
+        builder.Services.AddSingleton(environment);
+        builder.Services.AddHostedService<AgentService>();
+        using var host = builder.Build();
+        await host.RunAsync().ConfigureAwait(false);
+        loggers.Dispose();
+        return 0;
+    }
+
+    /// <summary>Console logging as <c>-Dflume.root.logger=LEVEL,console</c> asks (INFO by default).</summary>
+    private static SerilogLoggerFactory CreateLoggers(CommandLine cli)
+    {
+        var spec = cli.SystemProperties.TryGetValue("flume.root.logger", out var v) ? v : "INFO,console";
+        var level = spec.Split(',')[0].Trim().ToUpperInvariant() switch
+        {
+            "TRACE" or "ALL" => LogEventLevel.Verbose,
+            "DEBUG" => LogEventLevel.Debug,
+            "WARN" => LogEventLevel.Warning,
+            "ERROR" => LogEventLevel.Error,
+            "FATAL" or "OFF" => LogEventLevel.Fatal,
+            _ => LogEventLevel.Information,
+        };
+        var serilog = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .Enrich.With(new ThreadNameEnricher())
+            .WriteTo.Console(new ConsoleLayout(), standardErrorFromLevel: LogEventLevel.Verbose)
+            .CreateLogger();
+        return new SerilogLoggerFactory(serilog, dispose: true);
+    }
+
+    private const string HelpText = """
+Usage: flume-ng <command> [options]...
+
+commands:
+  help                      display this help text
+  agent                     run a Flume agent
+  avro-client               run an avro Flume client
+  version                   show Flume version info
+
+global options:
+  --conf,-c <conf>          use configs in <conf> directory
+  -Dproperty=value          sets a system property value (e.g. -Dflume.root.logger=INFO,console)
+
+agent options:
+  --name,-n <name>          the name of this agent (required)
+  --conf-file,-f <file>     specify a config file (required; may be repeated)
+  --no-reload-conf          do not reload config file if changed
+  --poll-interval,-i <s>    seconds between checks of the config files (default 30)
+  --help,-h                 display help text
+
+avro-client options:
+  --rpcProps,-P <file>      RPC client properties file with server connection params
+  --host,-H <host>          hostname to which events will be sent
+  --port,-p <port>          port of the avro source
+  --dirname <dir>           directory to stream to avro source
+  --filename,-F <file>      text file to stream to avro source (default: std input)
+  --headerFile,-R <file>    File containing event headers as key/value pairs on each new line
+  --help,-h                 display help text
+
+""";
+}

@@ -1,0 +1,345 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+
+namespace FlumeNet.Avro;
+
+/// <summary>
+/// One accepted connection of an <see cref="AvroRpcServer"/>: reads a frame, decodes the call,
+/// awaits the handler, writes the response — strictly in order. All fields are owned by the
+/// connection's single task, except <see cref="Abort"/> which only disposes the socket.
+/// </summary>
+internal sealed class ServerConnection
+{
+    private const string NoSuchMessage = "org.apache.avro.AvroRuntimeException: No such remote message: ";
+
+    private readonly AvroRpcServer _server;
+    private readonly Socket _socket;
+    private readonly string _peer;
+    private readonly PooledBufferWriter _recv = new();
+    private readonly PooledBufferWriter _handshakeOut = new(64);
+    private readonly PooledBufferWriter _send = new(256);
+    private readonly byte[] _header8 = new byte[8];
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RemoteProtocol? _remote; // null until a handshake succeeded on this connection
+
+    public ServerConnection(AvroRpcServer server, Socket socket, string peer)
+    {
+        _server = server;
+        _socket = socket;
+        _peer = peer;
+    }
+
+    public Task Completion => _completion.Task;
+
+    /// <summary>Formats a peer like Java's logs: <c>/ip:port</c>.</summary>
+    public static string Describe(IPEndPoint? ep) =>
+        ep is null ? "/unknown" : $"/{(ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address)}:{ep.Port}";
+
+    public void Start() => _ = Task.Run(RunAsync);
+
+    /// <summary>Called by the server on stop (any thread): unblocks pending reads/writes.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.Dispose();
+        }
+        catch (ObjectDisposedException)
+        {
+            // already closed
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        AvroRpcServerOptions options = _server.Options;
+        CancellationToken stopping = _server.Stopping;
+        using var setupCts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        setupCts.CancelAfter(options.HandshakeTimeout);
+        Stream? stream = null;
+        try
+        {
+            Log.ConnectionAccepted(_server.Logger, _peer);
+            _socket.NoDelay = true;
+            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            stream = new NetworkStream(_socket, ownsSocket: true);
+            if (options.Compression == AvroCompression.Deflate)
+            {
+                stream = new ZlibDuplexStream(stream, options.CompressionLevel);
+            }
+
+            if (options.ServerCertificate is { } cert)
+            {
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = ssl;
+                await ssl.AuthenticateAsServerAsync(
+                    new SslServerAuthenticationOptions { ServerCertificate = cert, ClientCertificateRequired = false },
+                    setupCts.Token).ConfigureAwait(false);
+            }
+
+            bool first = true;
+            while (true)
+            {
+                // Until the handshake succeeded the client must keep making progress within HandshakeTimeout.
+                CancellationToken token = _remote is null ? setupCts.Token : stopping;
+                int? serial;
+                try
+                {
+                    serial = await FrameCodec.ReadFrameAsync(stream, _recv, _header8, options.MaxMessageBytes, token).ConfigureAwait(false);
+                }
+                catch (AvroProtocolException ex) when (first && options.ServerCertificate is null && LooksLikeTls(_header8))
+                {
+                    throw new AvroProtocolException("peer sent a TLS handshake: enable ssl here or disable it on the client", ex);
+                }
+                catch (AvroProtocolException ex) when (first && options.Compression == AvroCompression.None && LooksLikeZlib(_header8))
+                {
+                    throw new AvroProtocolException("peer is sending deflate data: check compression-type on both sides", ex);
+                }
+
+                if (serial is null)
+                {
+                    Log.ConnectionClosed(_server.Logger, _peer);
+                    break;
+                }
+
+                if (first && options.ServerCertificate is null && LooksLikeTls(_header8))
+                {
+                    throw new AvroProtocolException("peer sent a TLS handshake: enable ssl here or disable it on the client");
+                }
+
+                first = false;
+                if (!await ProcessAsync(serial.Value, stream, stopping).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                _recv.Clear();
+                _recv.TrimIfLarger(1024 * 1024);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // server stopping: normal end
+        }
+        catch (OperationCanceledException)
+        {
+            Log.ConnectionRejected(_server.Logger, _peer,
+                $"no complete handshake within {(long)options.HandshakeTimeout.TotalMilliseconds} ms");
+        }
+        catch (AvroProtocolException ex)
+        {
+            Log.ConnectionRejected(_server.Logger, _peer, ex.Message);
+        }
+        catch (AuthenticationException ex)
+        {
+            Log.ConnectionRejected(_server.Logger, _peer, $"TLS handshake failed: {ex.Message}");
+        }
+        catch (EndOfStreamException ex)
+        {
+            Log.ConnectionRejected(_server.Logger, _peer, $"{ex.Message}; partial request discarded");
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            if (!stopping.IsCancellationRequested)
+            {
+                Log.ConnectionRejected(_server.Logger, _peer, $"connection lost: {ex.InnerException?.Message ?? ex.Message}");
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.ConnectionCrashed(_server.Logger, ex, _peer);
+        }
+        finally
+        {
+            try
+            {
+                if (stream is not null)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    _socket.Dispose();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+            {
+                // peer already gone
+            }
+
+            _recv.Dispose();
+            _handshakeOut.Dispose();
+            _send.Dispose();
+            _server.Remove(this);
+            _completion.TrySetResult();
+        }
+    }
+
+    private static bool LooksLikeTls(byte[] h) => h[0] == 0x16 && h[1] == 0x03;
+
+    private static bool LooksLikeZlib(byte[] h) => h[0] == 0x78 && h[1] is 0x01 or 0x5E or 0x9C or 0xDA;
+
+    private enum CallKind
+    {
+        HandshakeOnly,
+        Append,
+        AppendBatch,
+        UnknownMessage,
+    }
+
+    private readonly record struct Call(CallKind Kind, string Name, IFlumeEvent? Event, List<IFlumeEvent>? Events);
+
+    /// <summary>Handles one request; false = close the connection after the answer.</summary>
+    private async ValueTask<bool> ProcessAsync(int serial, Stream stream, CancellationToken stopping)
+    {
+        Call call = Decode();
+        AvroStatus status = AvroStatus.Ok;
+        string? error = null;
+        bool keepOpen = true;
+        switch (call.Kind)
+        {
+            case CallKind.HandshakeOnly:
+                WriteHandshakeOnly(serial);
+                await SendAsync(stream, stopping).ConfigureAwait(false);
+                return true;
+            case CallKind.UnknownMessage:
+                error = NoSuchMessage + call.Name;
+                keepOpen = false;
+                break;
+            default:
+                try
+                {
+                    status = call.Kind == CallKind.Append
+                        ? await _server.Handler.AppendAsync(call.Event!, stopping).ConfigureAwait(false)
+                        : await _server.Handler.AppendBatchAsync(call.Events!, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception ex)
+                {
+                    Log.HandlerFailed(_server.Logger, ex, call.Name, call.Events?.Count ?? 1, _peer);
+                    error = $"{ex.GetType().FullName}: {ex.Message}";
+                }
+
+                break;
+        }
+
+        WriteResponse(serial, status, error);
+        await SendAsync(stream, stopping).ConfigureAwait(false);
+        if (!keepOpen)
+        {
+            Log.ConnectionRejected(_server.Logger, _peer, $"unknown message '{call.Name}' (answered with an Avro error)");
+        }
+
+        return keepOpen;
+    }
+
+    /// <summary>
+    /// Request: [HandshakeRequest until established] | meta map&lt;bytes&gt; | message name | parameters.
+    /// Writes the handshake response (if any) to <see cref="_handshakeOut"/>.
+    /// </summary>
+    private Call Decode()
+    {
+        _handshakeOut.Clear();
+        var r = new AvroReader(_recv.WrittenSpan);
+        if (_remote is null)
+        {
+            HandshakeRequest hs = HandshakeCodec.ReadRequest(ref r);
+            RemoteProtocol? known = _server.Protocols.Find(hs.ClientHash);
+            if (known is null && hs.ClientProtocol is not null)
+            {
+                known = _server.Protocols.Add(hs.ClientHash, hs.ClientProtocol);
+            }
+
+            bool serverHashMatches = hs.ServerHash.AsSpan().SequenceEqual(AvroSourceProtocol.Hash);
+            HandshakeMatch match = known is null ? HandshakeMatch.None : serverHashMatches ? HandshakeMatch.Both : HandshakeMatch.Client;
+            if (match == HandshakeMatch.Both)
+            {
+                HandshakeCodec.WriteResponse(_handshakeOut, match, null, default);
+            }
+            else
+            {
+                HandshakeCodec.WriteResponse(_handshakeOut, match, AvroSourceProtocol.Text, AvroSourceProtocol.Hash);
+            }
+
+            Log.ServerHandshake(_server.Logger, _peer, match);
+            if (match == HandshakeMatch.None)
+            {
+                return new Call(CallKind.HandshakeOnly, string.Empty, null, null);
+            }
+
+            if (known!.Problem is not null)
+            {
+                throw new AvroProtocolException(known.Problem);
+            }
+
+            _remote = known;
+        }
+
+        r.SkipBytesMap();
+        string name = r.ReadString();
+        switch (name)
+        {
+            case "":
+                return new Call(CallKind.HandshakeOnly, name, null, null);
+            case AvroSourceProtocol.AppendMessage when _remote.AppendReadable:
+                return new Call(CallKind.Append, name, FlumeEventCodec.ReadEvent(ref r, _server.EventFactory), null);
+            case AvroSourceProtocol.AppendBatchMessage when _remote.AppendBatchReadable:
+                return new Call(CallKind.AppendBatch, name, null, FlumeEventCodec.ReadEventArray(ref r, _server.EventFactory));
+            default:
+                return new Call(CallKind.UnknownMessage, name, null, null);
+        }
+    }
+
+    /// <summary>Handshake-only answer (NONE or ping): one buffer holding the handshake response.</summary>
+    private void WriteHandshakeOnly(int serial)
+    {
+        _send.Clear();
+        int frame = FrameCodec.BeginFrame(_send, serial);
+        int b0 = FrameCodec.BeginBuffer(_send);
+        _send.Write(_handshakeOut.WrittenSpan);
+        FrameCodec.EndBuffer(_send, b0);
+        FrameCodec.EndFrame(_send, frame, 1);
+    }
+
+    /// <summary>
+    /// Call answer as Java's Responder splits it: [handshake (0 bytes once established)] [meta: 00]
+    /// [error flag + Status enum, or error flag + union branch 0 + string].
+    /// </summary>
+    private void WriteResponse(int serial, AvroStatus status, string? error)
+    {
+        _send.Clear();
+        int frame = FrameCodec.BeginFrame(_send, serial);
+        int b0 = FrameCodec.BeginBuffer(_send);
+        _send.Write(_handshakeOut.WrittenSpan);
+        FrameCodec.EndBuffer(_send, b0);
+        int b1 = FrameCodec.BeginBuffer(_send);
+        AvroWriter.WriteLong(_send, 0);
+        FrameCodec.EndBuffer(_send, b1);
+        int b2 = FrameCodec.BeginBuffer(_send);
+        if (error is null)
+        {
+            AvroWriter.WriteBoolean(_send, false);
+            AvroWriter.WriteInt(_send, (int)status);
+        }
+        else
+        {
+            AvroWriter.WriteBoolean(_send, true);
+            AvroWriter.WriteLong(_send, 0);
+            AvroWriter.WriteString(_send, error);
+        }
+
+        FrameCodec.EndBuffer(_send, b2);
+        FrameCodec.EndFrame(_send, frame, 3);
+    }
+
+    private async ValueTask SendAsync(Stream stream, CancellationToken ct)
+    {
+        await stream.WriteAsync(_send.WrittenMemory, ct).ConfigureAwait(false);
+        await stream.FlushAsync(ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,32 @@
+namespace FlumeNet.Channels;
+
+/// <summary>
+/// Wakes everyone waiting for "something changed". Cheap to set when nobody waits.
+/// </summary>
+internal sealed class AsyncSignal
+{
+    private readonly object _gate = new();
+    private TaskCompletionSource? _waiters;
+
+    public void Set()
+    {
+        TaskCompletionSource? toWake;
+        lock (_gate)
+        {
+            toWake = _waiters;
+            _waiters = null;
+        }
+
+        toWake?.TrySetResult();
+    }
+
+    /// <summary>A task that completes at the next <see cref="Set"/>.</summary>
+    public Task NextAsync()
+    {
+        lock (_gate)
+        {
+            _waiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _waiters.Task;
+        }
+    }
+}

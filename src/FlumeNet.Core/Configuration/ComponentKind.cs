@@ -1,0 +1,11 @@
+namespace FlumeNet.Configuration;
+
+public enum ComponentKind
+{
+    Source,
+    Channel,
+    Sink,
+    SinkProcessor,
+    ChannelSelector,
+    Interceptor,
+}

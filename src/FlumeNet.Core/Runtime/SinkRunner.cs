@@ -1,0 +1,144 @@
+using Microsoft.Extensions.Logging;
+
+namespace FlumeNet.Runtime;
+
+/// <summary>
+/// Drives one sink processor on its own loop. READY → call again at once; BACKOFF → wait up to
+/// min(n × 1 s, 5 s) for the channel to receive events (woken as soon as it does, unlike Flume, which
+/// sleeps the whole time); a failure → one ERROR line (no stack trace) and a pause of at most 5 s, cut
+/// short when the processor has a parked sink due earlier.
+/// </summary>
+public sealed class SinkRunner : IComponent
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private readonly ISinkProcessor _processor;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _threadName;
+    private CancellationTokenSource? _stop;
+    private Task? _loop;
+
+    public SinkRunner(string name, ISinkProcessor processor, string processorClassName, ILogger logger, TimeProvider time)
+    {
+        Name = name;
+        _processor = processor;
+        _logger = logger;
+        _time = time;
+        _threadName = "SinkRunner-PollingRunner-" + processorClassName;
+    }
+
+    public string Name { get; }
+
+    public ISinkProcessor Processor => _processor;
+
+    public LifecycleState State { get; private set; } = LifecycleState.Idle;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (State == LifecycleState.Start)
+        {
+            return;
+        }
+
+        await _processor.StartAsync(cancellationToken).ConfigureAwait(false);
+        _stop = new CancellationTokenSource();
+        var token = _stop.Token;
+        _loop = Task.Run(() => RunAsync(token), CancellationToken.None);
+        State = LifecycleState.Start;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (State != LifecycleState.Start)
+        {
+            State = LifecycleState.Stop;
+            return;
+        }
+
+        State = LifecycleState.Stop;
+        _stop?.Cancel();
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        await _processor.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        ThreadNames.Current = _threadName;
+        var consecutive = 0;
+        var channels = _processor.Sinks.Select(s => s.Channel).Distinct().ToArray();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var status = await _processor.ProcessAsync(stop).ConfigureAwait(false);
+                if (status == SinkStatus.Ready)
+                {
+                    consecutive = 0;
+                    continue;
+                }
+
+                consecutive++;
+                var wait = TimeSpan.FromMilliseconds(Math.Min(consecutive * 1000L, (long)MaxBackoff.TotalMilliseconds));
+                await WaitForWorkAsync(channels, Cap(wait), stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError("Unable to deliver event: {Message}", Describe(ex));
+                try
+                {
+                    await Task.Delay(Cap(MaxBackoff), _time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>An exception and its causes on one line: "a: b: c".</summary>
+    public static string Describe(Exception ex)
+    {
+        var parts = new List<string>();
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (parts.Count == 0 || !parts[^1].Contains(e.Message, StringComparison.Ordinal))
+            {
+                parts.Add(e.Message);
+            }
+        }
+
+        return string.Join(": ", parts);
+    }
+
+    private TimeSpan Cap(TimeSpan wait)
+    {
+        if (_processor is IRetryHint { TimeUntilNextRetry: { } due })
+        {
+            var min = TimeSpan.FromMilliseconds(20);
+            return due < min ? min : (due < wait ? due : wait);
+        }
+
+        return wait;
+    }
+
+    private async Task WaitForWorkAsync(IChannel[] channels, TimeSpan wait, CancellationToken stop)
+    {
+        if (channels.Length == 1)
+        {
+            await channels[0].WaitForEventsAsync(wait, stop).ConfigureAwait(false);
+            return;
+        }
+
+        var tasks = channels.Select(c => c.WaitForEventsAsync(wait, stop).AsTask()).ToArray();
+        await Task.WhenAny(tasks).ConfigureAwait(false);
+    }
+}

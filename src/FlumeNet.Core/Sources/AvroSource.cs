@@ -1,0 +1,219 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using FlumeNet.Avro;
+using FlumeNet.Configuration;
+using FlumeNet.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace FlumeNet.Sources;
+
+/// <summary>
+/// <c>avro</c>: serves Flume's AvroSourceProtocol on <c>bind</c>:<c>port</c>. A call is answered OK only after
+/// its events are committed to the channels, FAILED when a channel refuses them (the sender then retries).
+/// </summary>
+internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHandler
+{
+    private readonly ILogger _logger;
+    private readonly AvroRpcServerOptions _options;
+    private readonly string _bind;
+    private readonly int _port;
+    private readonly ILoggerFactory _loggers;
+    private AvroRpcServer? _server;
+
+    public AvroSource(string name, ChannelProcessor processor, ComponentContext ctx, BuildServices services)
+        : base(name, processor)
+    {
+        _loggers = services.Loggers;
+        _logger = services.Loggers.CreateLogger("org.apache.flume.source.AvroSource");
+        ctx.MarkKnown("type", "channels", "threads", "exclude-protocols", "include-protocols", "exclude-cipher-suites", "include-cipher-suites");
+        _bind = ctx.GetRequiredString("bind");
+        _port = ctx.GetInt("port", -1);
+        if (_port < 0 && !ctx.Problems.Any(p => p.Key == ctx.FullKey("port")))
+        {
+            ctx.Error("port", "is required");
+        }
+
+        var compression = string.Equals(ComponentContext.JavaTrim(ctx.GetString("compression-type", "none")!), "deflate", StringComparison.OrdinalIgnoreCase)
+            ? AvroCompression.Deflate : AvroCompression.None;
+        System.Security.Cryptography.X509Certificates.X509Certificate2? cert = null;
+        if (ctx.GetBool("ssl", false))
+        {
+            var keystore = ctx.GetString("keystore") ?? Sys(services, "javax.net.ssl.keyStore", "FLUME_SSL_KEYSTORE_PATH");
+            var password = ctx.GetString("keystore-password") ?? Sys(services, "javax.net.ssl.keyStorePassword", "FLUME_SSL_KEYSTORE_PASSWORD");
+            var type = ctx.GetString("keystore-type") ?? Sys(services, "javax.net.ssl.keyStoreType", "FLUME_SSL_KEYSTORE_TYPE");
+            var keyFile = ctx.GetString("keystore-key");
+            if (string.IsNullOrWhiteSpace(keystore))
+            {
+                ctx.Error("keystore", "ssl = true needs a keystore (PKCS12 or PEM)");
+            }
+            else
+            {
+                try
+                {
+                    cert = AvroTls.LoadServerCertificate(keystore, password, type, keyFile);
+                }
+                catch (Exception ex)
+                {
+                    ctx.Error("keystore", $"cannot load {keystore}: {ex.Message}");
+                }
+            }
+        }
+
+        Func<IPAddress, bool>? filter = null;
+        if (ctx.GetBool("ipFilter", false))
+        {
+            var rules = ctx.GetString("ipFilterRules");
+            if (string.IsNullOrWhiteSpace(rules))
+            {
+                ctx.Error("ipFilterRules", "ipFilter = true needs ipFilterRules (e.g. allow:ip:127.*,deny:ip:*)");
+            }
+            else
+            {
+                filter = ParseIpFilter(rules, ctx);
+            }
+        }
+
+        IPAddress bindAddress = IPAddress.Any;
+        if (!string.IsNullOrEmpty(_bind) && !IPAddress.TryParse(_bind, out bindAddress!))
+        {
+            try
+            {
+                bindAddress = Dns.GetHostAddresses(_bind).First();
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                ctx.Error("bind", $"cannot resolve '{_bind}': {ex.Message}");
+                bindAddress = IPAddress.Loopback;
+            }
+        }
+
+        _options = new AvroRpcServerOptions
+        {
+            BindAddress = bindAddress,
+            Port = Math.Max(0, _port),
+            Compression = compression,
+            ServerCertificate = cert,
+            AcceptClient = filter,
+            EventFactory = Event.FromWire,
+        };
+    }
+
+    /// <summary>The bound endpoint once started (port 0 resolves to the real port).</summary>
+    public IPEndPoint? LocalEndPoint => _server?.LocalEndPoint;
+
+    public ValueTask<AvroStatus> AppendAsync(IFlumeEvent e, CancellationToken ct)
+    {
+        try
+        {
+            Processor.ProcessEvent(AsEvent(e));
+            return ValueTask.FromResult(AvroStatus.Ok);
+        }
+        catch (ChannelException ex)
+        {
+            _logger.LogWarning("Avro source {Name}: Unable to process event: {Message}", Name, ex.Message);
+            return ValueTask.FromResult(AvroStatus.Failed);
+        }
+    }
+
+    public ValueTask<AvroStatus> AppendBatchAsync(IReadOnlyList<IFlumeEvent> events, CancellationToken ct)
+    {
+        try
+        {
+            var list = new Event[events.Count];
+            for (int i = 0; i < list.Length; i++)
+            {
+                list[i] = AsEvent(events[i]);
+            }
+
+            Processor.ProcessEventBatch(list);
+            return ValueTask.FromResult(AvroStatus.Ok);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError("Avro source {Name}: Unable to process event batch: {Message}", Name, ex.Message);
+            return ValueTask.FromResult(AvroStatus.Failed);
+        }
+    }
+
+    protected override async Task OnStartAsync(CancellationToken cancellationToken)
+    {
+        _logger.LogInformation("Starting Avro source {Name}: {{ bindAddress: {Bind}, port: {Port} }}...", Name, _bind, _port);
+        var server = new AvroRpcServer(_options, this, _loggers.CreateLogger("org.apache.avro.ipc.netty.NettyServer"));
+        try
+        {
+            await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _server = server;
+        _logger.LogInformation("Avro source {Name} started.", Name);
+    }
+
+    protected override async Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        _logger.LogInformation("Avro source {Name} stopping: {{ bindAddress: {Bind}, port: {Port} }}", Name, _bind, _port);
+        if (_server is not null)
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+            _server = null;
+        }
+
+        _logger.LogInformation("Avro source {Name} stopped.", Name);
+    }
+
+    private static Event AsEvent(IFlumeEvent e) => e as Event ?? new Event(e.Headers, e.Body.ToArray());
+
+    private static string? Sys(BuildServices services, string property, string env) =>
+        services.SystemProperties.TryGetValue(property, out var v) ? v : Environment.GetEnvironmentVariable(env);
+
+    /// <summary>
+    /// Flume's rules <c>allow|deny:ip|name:pattern</c>, comma-separated, first match decides, no match allows.
+    /// </summary>
+    internal static Func<IPAddress, bool>? ParseIpFilter(string rules, ComponentContext ctx)
+    {
+        var parsed = new List<(bool Allow, bool ByName, Regex Pattern)>();
+        foreach (var raw in rules.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = raw.Split(':', 3);
+            if (parts.Length != 3 || parts[0] is not ("allow" or "deny") || parts[1] is not ("ip" or "name"))
+            {
+                ctx.Error("ipFilterRules", $"malformed rule '{raw}' (expected allow|deny:ip|name:<pattern>)");
+                return null;
+            }
+
+            var regex = new Regex("^" + Regex.Escape(parts[2]).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant);
+            parsed.Add((parts[0] == "allow", parts[1] == "name", regex));
+        }
+
+        return address =>
+        {
+            var ip = (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+            foreach (var (allow, byName, pattern) in parsed)
+            {
+                var subject = byName ? (IPAddress.IsLoopback(address) ? "localhost" : TryName(address)) : ip;
+                if (subject is not null && pattern.IsMatch(subject))
+                {
+                    return allow;
+                }
+            }
+
+            return true;
+        };
+    }
+
+    private static string? TryName(IPAddress address)
+    {
+        try
+        {
+            return Dns.GetHostEntry(address).HostName;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+    }
+}
