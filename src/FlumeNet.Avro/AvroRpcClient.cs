@@ -88,6 +88,7 @@ public sealed class AvroRpcClient : IAsyncDisposable
                     {
                         TargetHost = string.Empty, // like Java's SSLEngine without peer host: no SNI, no name check
                         RemoteCertificateValidationCallback = AvroTls.ClientValidator(options.TrustAllCerts, trusted),
+                        EnabledSslProtocols = options.EnabledSslProtocols,
                     },
                     cts.Token).ConfigureAwait(false);
             }
@@ -186,7 +187,8 @@ public sealed class AvroRpcClient : IAsyncDisposable
                 using (var recvCts = CancellationTokenSource.CreateLinkedTokenSource(ct))
                 {
                     recvCts.CancelAfter(_options.RequestTimeout);
-                    got = await FrameCodec.ReadFrameAsync(_stream, _recv, _header8, _options.MaxResponseBytes, recvCts.Token).ConfigureAwait(false);
+                    bool sniff = !_established && !_options.Ssl && _options.Compression == AvroCompression.None;
+                    got = await FrameCodec.ReadFrameAsync(_stream, _recv, _header8, _options.MaxResponseBytes, recvCts.Token, sniff).ConfigureAwait(false);
                 }
 
                 if (got is null)

@@ -20,8 +20,10 @@ internal static class FrameCodec
     /// Caps: <paramref name="maxMessageBytes"/> on the sum of buffer lengths, count ≤ maxMessageBytes / 4 + 1
     /// (each buffer costs at least its 4-byte length). Memory grows only as bytes actually arrive, so a
     /// forged 2 GB length is rejected before any allocation and a truthful large one is bounded by the cap.
+    /// <paramref name="sniffMisconfiguration"/>: reject a header that looks like a TLS record or a zlib stream
+    /// (only meaningful for the first frame of a connection whose own layers are plain).
     /// </summary>
-    public static async ValueTask<int?> ReadFrameAsync(Stream stream, PooledBufferWriter message, byte[] header8, int maxMessageBytes, CancellationToken ct)
+    public static async ValueTask<int?> ReadFrameAsync(Stream stream, PooledBufferWriter message, byte[] header8, int maxMessageBytes, CancellationToken ct, bool sniffMisconfiguration = false)
     {
         message.Clear();
         int got = await ReadAtLeastAsync(stream, header8.AsMemory(0, 8), ct).ConfigureAwait(false);
@@ -33,6 +35,20 @@ internal static class FrameCodec
         if (got < 8)
         {
             throw new EndOfStreamException("connection closed in the middle of a frame header");
+        }
+
+        if (sniffMisconfiguration)
+        {
+            // A first frame never starts like this (serials start at 1): diagnose the usual misconfigurations.
+            if (header8[0] == 0x16 && header8[1] == 0x03)
+            {
+                throw new AvroProtocolException("peer sent a TLS handshake: enable ssl here or disable it on the peer");
+            }
+
+            if (header8[0] == 0x78 && header8[1] is 0x01 or 0x5E or 0x9C or 0xDA)
+            {
+                throw new AvroProtocolException("peer is sending deflate data: check compression-type on both sides");
+            }
         }
 
         int serial = BinaryPrimitives.ReadInt32BigEndian(header8.AsSpan(0, 4));

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
 namespace FlumeNet.Avro;
@@ -49,6 +50,9 @@ public sealed record AvroRpcClientOptions
     /// <summary>"PKCS12", "PEM" or null (guessed from the file extension). "JKS" is rejected with a clear error.</summary>
     public string? TruststoreType { get; init; }
 
+    /// <summary>TLS versions offered; <see cref="SslProtocols.None"/> (default) lets the OS choose its secure defaults.</summary>
+    public SslProtocols EnabledSslProtocols { get; init; } = SslProtocols.None;
+
     /// <summary>Largest response accepted, in bytes. Default 16 MiB (a Flume response is a few bytes).</summary>
     public int MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
 
@@ -77,14 +81,22 @@ public sealed record AvroRpcServerOptions
     /// <summary>Server certificate with private key; non-null enables TLS. See <see cref="AvroTls.LoadServerCertificate"/>.</summary>
     public X509Certificate2? ServerCertificate { get; init; }
 
+    /// <summary>TLS versions accepted (Flume include/exclude-protocols); <see cref="SslProtocols.None"/> (default) = the OS's secure defaults.</summary>
+    public SslProtocols EnabledSslProtocols { get; init; } = SslProtocols.None;
+
     /// <summary>ipFilter: return false to close a connection right after accept. Default null (accept all).</summary>
     public Func<IPAddress, bool>? AcceptClient { get; init; }
 
     /// <summary>Largest request message (sum of a frame's buffers), checked before allocating. Default 64 MiB.</summary>
     public int MaxMessageBytes { get; init; } = 64 * 1024 * 1024;
 
-    /// <summary>A connection must complete TLS and send its first complete frame within this time. Default 30 s.</summary>
-    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// From accept until the Avro handshake succeeded (TLS included), the client must get there within this
+    /// time or the connection is closed with one log line (defence against idle/slow clients). A Java sink
+    /// connects at start but sends its handshake only with its first batch, so an idle sink's connection is
+    /// closed after this time and re-dialled by the sink on its next batch. Default 5 minutes.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Distinct client protocols remembered (hash → protocol); protects against hash flooding. Default 64.</summary>
     public int MaxCachedClientProtocols { get; init; } = 64;

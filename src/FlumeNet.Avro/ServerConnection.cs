@@ -75,7 +75,7 @@ internal sealed class ServerConnection
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = ssl;
                 await ssl.AuthenticateAsServerAsync(
-                    new SslServerAuthenticationOptions { ServerCertificate = cert, ClientCertificateRequired = false },
+                    new SslServerAuthenticationOptions { ServerCertificate = cert, ClientCertificateRequired = false, EnabledSslProtocols = options.EnabledSslProtocols },
                     setupCts.Token).ConfigureAwait(false);
             }
 
@@ -84,29 +84,12 @@ internal sealed class ServerConnection
             {
                 // Until the handshake succeeded the client must keep making progress within HandshakeTimeout.
                 CancellationToken token = _remote is null ? setupCts.Token : stopping;
-                int? serial;
-                try
-                {
-                    serial = await FrameCodec.ReadFrameAsync(stream, _recv, _header8, options.MaxMessageBytes, token).ConfigureAwait(false);
-                }
-                catch (AvroProtocolException ex) when (first && options.ServerCertificate is null && LooksLikeTls(_header8))
-                {
-                    throw new AvroProtocolException("peer sent a TLS handshake: enable ssl here or disable it on the client", ex);
-                }
-                catch (AvroProtocolException ex) when (first && options.Compression == AvroCompression.None && LooksLikeZlib(_header8))
-                {
-                    throw new AvroProtocolException("peer is sending deflate data: check compression-type on both sides", ex);
-                }
-
+                bool sniff = first && options.ServerCertificate is null && options.Compression == AvroCompression.None;
+                int? serial = await FrameCodec.ReadFrameAsync(stream, _recv, _header8, options.MaxMessageBytes, token, sniff).ConfigureAwait(false);
                 if (serial is null)
                 {
                     Log.ConnectionClosed(_server.Logger, _peer);
                     break;
-                }
-
-                if (first && options.ServerCertificate is null && LooksLikeTls(_header8))
-                {
-                    throw new AvroProtocolException("peer sent a TLS handshake: enable ssl here or disable it on the client");
                 }
 
                 first = false;
@@ -176,10 +159,6 @@ internal sealed class ServerConnection
             _completion.TrySetResult();
         }
     }
-
-    private static bool LooksLikeTls(byte[] h) => h[0] == 0x16 && h[1] == 0x03;
-
-    private static bool LooksLikeZlib(byte[] h) => h[0] == 0x78 && h[1] is 0x01 or 0x5E or 0x9C or 0xDA;
 
     private enum CallKind
     {

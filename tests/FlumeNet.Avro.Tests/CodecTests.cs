@@ -114,6 +114,26 @@ public sealed class CodecTests
     }
 
     [Fact]
+    public void EncodingABatchAllocatesNothingOnceTheBufferIsWarm()
+    {
+        List<IFlumeEvent> events = MakeEvents("many").Cast<IFlumeEvent>().ToList();
+        using var w = new PooledBufferWriter();
+        FlumeEventCodec.WriteEventArray(w, events);
+        using var frame = new PooledBufferWriter();
+        FrameCodec.WriteRequestFrame(frame, 1, [0, 0x16], w.WrittenSpan);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            w.Clear();
+            FlumeEventCodec.WriteEventArray(w, events);
+            frame.Clear();
+            FrameCodec.WriteRequestFrame(frame, i, [0, 0x16], w.WrittenSpan);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void DecoderAcceptsNegativeBlockCountsAndSplitBlocks()
     {
         // array block with count -1 + byte size, then a block of 1, then end

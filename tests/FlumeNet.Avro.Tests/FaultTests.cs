@@ -264,6 +264,31 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task TlsWithPemCertificateAndKey()
+    {
+        using X509Certificate2 cert = SelfSigned();
+        string dir = Directory.CreateTempSubdirectory("flumenet-pem").FullName;
+        try
+        {
+            string certPem = Path.Combine(dir, "server.crt");
+            string keyPem = Path.Combine(dir, "server.key");
+            File.WriteAllText(certPem, cert.ExportCertificatePem());
+            using (RSA key = cert.GetRSAPrivateKey()!)
+            {
+                File.WriteAllText(keyPem, key.ExportPkcs8PrivateKeyPem());
+            }
+
+            using X509Certificate2 loaded = AvroTls.LoadServerCertificate(certPem, null, "PEM", keyPem);
+            await using AvroRpcServer server = await Net.StartServer(new RecordingHandler(), new TestLogger(), o => o with { ServerCertificate = loaded });
+            await AssertGoodClientGetsOk(server, o => o with { Ssl = true, TruststorePath = certPem });
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task TlsRejectsAnUntrustedServer()
     {
         using X509Certificate2 cert = SelfSigned();

@@ -367,7 +367,8 @@ public static class AgentConfigurationBuilder
                 var list = c.Get("channels");
                 if (list is null)
                 {
-                    var due = $"Could not configure source  {name} due to: No channels set for {name}";
+                    // Flume's SourceConfiguration hits a NullPointerException here and rewraps it, hence its odd text.
+                    var due = $"Could not configure source  {name} due to: Failed to configure component! (no 'channels' key)";
                     if (c.Get("channel") is not null)
                     {
                         Error(prefix + ".channel", $"sources take 'channels' (plural): {due}");
@@ -389,7 +390,7 @@ public static class AgentConfigurationBuilder
                     }
                     else
                     {
-                        Warn(prefix + ".channels", $"channel '{ch}' is not an active channel of agent {agent}; dropped from the list (Flume drops it silently){ConfigDiagnostics.DidYouMean(ch, activeChannels)}");
+                        Warn(prefix + ".channels", $"channel '{ch}' is not an active channel of agent {agent}; dropped from the list (Flume drops it silently){ConfigDiagnostics.DidYouMean(ch, activeChannels)}{ComponentContext.HashHint(list)}");
                     }
                 }
 
@@ -451,7 +452,7 @@ public static class AgentConfigurationBuilder
 
                 if (!activeChannels.Contains(channel, StringComparer.Ordinal))
                 {
-                    Error(prefix + ".channel", $"Could not configure sink  {name} due to: Channel {channel} not in active set.{ConfigDiagnostics.DidYouMean(channel, activeChannels)}");
+                    Error(prefix + ".channel", $"Could not configure sink  {name} due to: Channel {channel} not in active set.{ConfigDiagnostics.DidYouMean(channel, activeChannels)}{ComponentContext.HashHint(channel)}");
                     continue;
                 }
 
@@ -496,7 +497,7 @@ public static class AgentConfigurationBuilder
                     }
                     else if (!activeSinks.Contains(sink, StringComparer.Ordinal))
                     {
-                        Warn(prefix + ".sinks", $"Agent configuration for '{agent}' sinkgroup '{name}' sink not found: '{sink}',  sink not added{ConfigDiagnostics.DidYouMean(sink, activeSinks)}");
+                        Warn(prefix + ".sinks", $"Agent configuration for '{agent}' sinkgroup '{name}' sink not found: '{sink}',  sink not added{ConfigDiagnostics.DidYouMean(sink, activeSinks)}{ComponentContext.HashHint(list)}");
                     }
                     else
                     {
@@ -532,7 +533,7 @@ public static class AgentConfigurationBuilder
                 }
                 else if (catalog.Find(ComponentKind.SinkProcessor, type) is null)
                 {
-                    Error(prefix + ".processor.type", $"SinkGroup {name} has been removed due to an error during configuration: Unable to load sink processor type: {type}, class: {type}{TypeHint(ComponentKind.SinkProcessor, type)}{idle}");
+                    Error(prefix + ".processor.type", $"SinkGroup {name} has been removed due to an error during configuration: Unable to load sink processor type: {type}, class: {type}{TypeHint(ComponentKind.SinkProcessor, type)}{ComponentContext.HashHint(type)}{idle}");
                 }
 
                 result.Add(new SinkGroupConfig(name, kept, type, processor, prefix + "."));
@@ -559,7 +560,7 @@ public static class AgentConfigurationBuilder
             if (catalog.Find(kind, type) is null)
             {
                 var what = kind.ToString().ToLowerInvariant();
-                Fatal(Key(section, c.Name) + ".type", $"Unable to load {what} type: {type}, class: {type}{TypeHint(kind, type)}");
+                Fatal(Key(section, c.Name) + ".type", $"Unable to load {what} type: {type}, class: {type}{TypeHint(kind, type)}{ComponentContext.HashHint(type)}");
             }
         }
 

@@ -97,4 +97,22 @@ public static class ConfigDiagnostics
 
         return result;
     }
+
+    /// <summary>
+    /// Where a problem's key comes from, for messages (<c>file:line</c>): the entry with exactly that key,
+    /// else the first entry under it (<c>key.</c>), else null (e.g. a missing key).
+    /// </summary>
+    public static string? Locate(ConfigProblem problem, IReadOnlyList<PropertyEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(entries);
+        var exact = entries.FirstOrDefault(e => e.Key == problem.Key);
+        if (exact is not null)
+        {
+            return exact.Location;
+        }
+
+        var prefix = problem.Key + ".";
+        return entries.FirstOrDefault(e => e.Key.StartsWith(prefix, StringComparison.Ordinal))?.Location;
+    }
 }

@@ -51,7 +51,7 @@ internal sealed record FailoverSettings(int MaxPenaltyMs, IReadOnlyList<Failover
 /// <item>A retry is due when its time has come (<c>retryAt ≤ now</c>); Flume requires <c>retryAt &lt; now</c>.</item>
 /// </list>
 /// </remarks>
-internal sealed class FailoverSinkProcessor : SinkProcessorBase
+internal sealed class FailoverSinkProcessor : SinkProcessorBase, FlumeNet.Runtime.IRetryHint
 {
     public const string AllFailedMessage = "All sinks failed to process, nothing left to failover to";
     public const int DefaultMaxPenaltyMs = 30000;
@@ -109,6 +109,21 @@ internal sealed class FailoverSinkProcessor : SinkProcessorBase
         _failed.Select(e => (e.Sink.Name, e.Failures, e.RetryAt)).ToArray();
 
     internal int MaxPenaltyMs => _maxPenaltyMs;
+
+    /// <summary>Time until the earliest parked sink is due (read by the runner, on the runner's thread).</summary>
+    public TimeSpan? TimeUntilNextRetry
+    {
+        get
+        {
+            if (_failed.Count == 0)
+            {
+                return null;
+            }
+
+            var due = _failed.Min(e => e.RetryAt) - _time.GetUtcNow();
+            return due < TimeSpan.Zero ? TimeSpan.Zero : due;
+        }
+    }
 
     /// <summary>Completes when every probe started so far has finished (tests wait on it instead of sleeping).</summary>
     internal Task WhenProbesSettledAsync() =>

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds FlumeNet, publishes the flume-ng executable the integration tests start, and runs every test.
+# Ends with a line "N passed, N failed". Exit status 0 only when everything passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "error: the .NET 10 SDK (dotnet) is required: https://dot.net" >&2
+  exit 1
+fi
+
+# The Avro interop tests drive Avro's own Python implementation (Debian's python3-avro).
+if ! /usr/bin/python3 -c 'import avro.ipc' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing python3-avro (Avro's Python implementation, for the interop tests)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-avro) >/dev/null 2>&1 \
+      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-avro; }
+  else
+    echo "warning: python3-avro is missing and cannot be installed here; the interop tests will fail" >&2
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet build FlumeNet.sln -c Release --nologo -v q
+dotnet publish src/FlumeNet.Agent -c Release -o "$root/artifacts/test-bin" --nologo -v q --no-build
+export FLUMENET_BIN="$root/artifacts/test-bin/flume-ng"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test FlumeNet.sln -c Release --no-build --nologo 2>&1 | tee "$log" || status=$?
+
+# One summary line per test assembly: "Passed!  - Failed: 0, Passed: 81, Skipped: 0, Total: 81, ..."
+read -r passed failed skipped assemblies < <(awk '
+  /(Passed|Failed)! +- +Failed:/ {
+    line=$0; gsub(/[,:]/, " ", line); n=split(line, w, /[ \t]+/)
+    for (i=1;i<n;i++) { if (w[i]=="Failed") f+=w[i+1]; if (w[i]=="Passed") p+=w[i+1]; if (w[i]=="Skipped") s+=w[i+1] }
+    a++
+  }
+  END { printf "%d %d %d %d\n", p, f, s, a }' "$log")
+
+expected=$(find tests -name '*.Tests.csproj' -o -name '*IntegrationTests.csproj' | wc -l)
+if [ "$assemblies" -lt "$expected" ]; then
+  echo "error: only $assemblies of $expected test assemblies reported a result" >&2
+  failed=$((failed + expected - assemblies))
+  status=1
+fi
+if [ "$failed" -gt 0 ]; then status=1; fi
+if [ "$passed" -eq 0 ]; then status=1; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"
