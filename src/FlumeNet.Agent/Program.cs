@@ -109,6 +109,11 @@ internal static class FlumeCli
             return 1;
         }
 
+        if (cli.SystemProperties.TryGetValue("flume.monitoring.type", out var monitoring))
+        {
+            logger.LogWarning("-Dflume.monitoring.type={Type}: the metrics server is not available in this version; the agent runs without it", monitoring);
+        }
+
         var built = new AgentBuilder(ComponentRegistry.Default, new BuildServices(loggers, TimeProvider.System, cli.SystemProperties)).Build(result.Agent);
         fatal = built.Problems.FirstOrDefault(p => p.Severity == ProblemSeverity.Fatal);
         if (fatal is not null)

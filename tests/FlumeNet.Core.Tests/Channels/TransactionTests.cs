@@ -165,7 +165,7 @@ public sealed class TransactionTests
     }
 
     [Fact]
-    public void Each_transaction_is_independent_and_not_thread_bound()
+    public async Task Each_transaction_is_independent_and_not_thread_bound()
     {
         var ch = Memory();
         var t1 = ch.BeginTransaction();
@@ -175,7 +175,7 @@ public sealed class TransactionTests
         t2.Put(Ev("from-2"));
 
         // A transaction may be completed from another thread (async code resumes elsewhere).
-        Task.Run(t2.Commit).GetAwaiter().GetResult();
+        await Task.Run(t2.Commit);
         t1.Commit();
         t1.Dispose();
         t2.Dispose();
