@@ -15,7 +15,7 @@ public sealed class CliTests
         using var p = Run("agent", "--conf-file", conf);
 
         Assert.NotEqual(0, p.ExitCode);
-        var line = Assert.Single(p.Lines.Where(l => l.Length > 0));
+        var line = Assert.Single(p.Lines, l => l.Length > 0);
         Assert.StartsWith("Error:", line, StringComparison.Ordinal);
         Assert.Contains("name", line, StringComparison.Ordinal);
     }
@@ -28,7 +28,7 @@ public sealed class CliTests
         using var p = Run("agent", "--name", "a1", "--conf-file", missing);
 
         Assert.NotEqual(0, p.ExitCode);
-        var line = Assert.Single(p.Lines.Where(l => l.Contains(missing, StringComparison.Ordinal)));
+        var line = Assert.Single(p.Lines, l => l.Contains(missing, StringComparison.Ordinal));
         Assert.Contains("Error", line, StringComparison.OrdinalIgnoreCase);
     }
 

@@ -28,9 +28,12 @@ public sealed class ExecTailTests
         using var agent = FlumeProcess.StartAgent(conf);
         agent.WaitForLine("Exec source starting with command: tail -F", Collector.StartTimeout);
 
-        var expected = Enumerable.Range(0, 1000).Select(i => $"L{i:D4}").ToList();
+        // tail -F opens the file a moment after the source starts, and then prints only the last 10 lines of
+        // what is already there: wait until a first line came through before appending the real ones.
+        File.AppendAllText(log, "warm-up\n");
+        Collector.WaitForBodies(agent, 1, TimeSpan.FromSeconds(30));
 
-        // tail -F may open the file a moment after it starts: append in a few chunks, each flushed.
+        var expected = Enumerable.Range(0, 1000).Select(i => $"L{i:D4}").ToList();
         using (var w = new StreamWriter(new FileStream(log, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)))
         {
             foreach (var chunk in expected.Chunk(100))
@@ -44,13 +47,13 @@ public sealed class ExecTailTests
             }
         }
 
-        Collector.WaitForBodies(agent, expected.Count, TimeSpan.FromSeconds(30));
+        Collector.WaitForBodies(agent, expected.Count + 1, TimeSpan.FromSeconds(30));
 
         agent.Signal(15);
         Assert.True(agent.WaitForExit(TimeSpan.FromSeconds(5)), $"agent still running 5 s after SIGTERM:\n{agent.Tail()}");
         Assert.Equal(0, agent.ExitCode);
 
         var bodies = LoggerLines.Bodies(agent.Lines);
-        Assert.Equal(expected, bodies);
+        Assert.Equal(expected.Prepend("warm-up"), bodies);
     }
 }

@@ -37,12 +37,12 @@ public sealed class ChannelProcessor
 
         foreach (var ch in _selector.GetRequiredChannels(ev))
         {
-            PutAll(ch, [ev], required: true);
+            PutAll(ch, [ev], required: true, what: "event");
         }
 
         foreach (var ch in _selector.GetOptionalChannels(ev))
         {
-            PutAll(ch, [ev], required: false);
+            PutAll(ch, [ev], required: false, what: "event");
         }
     }
 
@@ -116,7 +116,7 @@ public sealed class ChannelProcessor
         return ev;
     }
 
-    private void PutAll(IChannel channel, IReadOnlyList<Event> events, bool required)
+    private void PutAll(IChannel channel, IReadOnlyList<Event> events, bool required, string what = "batch")
     {
         using var tx = channel.BeginTransaction();
         try
@@ -133,7 +133,7 @@ public sealed class ChannelProcessor
             tx.Rollback();
             if (!required)
             {
-                _logger.LogError("Unable to put batch on optional channel: {Channel}: {Message}", channel.Name, ex.Message);
+                _logger.LogError("Unable to put {What} on optional channel: {Channel}: {Message}", what, channel.Name, ex.Message);
                 return;
             }
 
@@ -142,7 +142,7 @@ public sealed class ChannelProcessor
                 throw;
             }
 
-            throw new ChannelException($"Unable to put batch on required channel: {channel.Name}", ex);
+            throw new ChannelException($"Unable to put {what} on required channel: {channel.Name}", ex);
         }
     }
 }

@@ -111,7 +111,8 @@ internal sealed class NetcatSource : SourceBase, IEventDrivenSource
         using var _ = client;
         var stream = client.GetStream();
         var reader = new StreamReader(stream, _encoding, false, 4096);
-        var writer = new StreamWriter(stream, _encoding) { AutoFlush = true, NewLine = "\n" };
+        // No byte-order mark: StreamWriter would send the encoding's preamble (EF BB BF for UTF-8) before the first reply.
+        var writer = new StreamWriter(stream, _encoding is UTF8Encoding ? new UTF8Encoding(false) : _encoding) { AutoFlush = true, NewLine = "\n" };
         var line = new StringBuilder();
         var buf = new char[4096];
         try

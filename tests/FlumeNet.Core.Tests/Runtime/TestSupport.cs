@@ -118,3 +118,87 @@ internal static class TestChannels
     public static ChannelProcessor Replicating(params IChannel[] channels) =>
         new(new ReplicatingChannelSelector(channels, Ctx.Named("r1", "a1.sources.r1.selector.")), [], new LogCapture().CreateLogger("cp"));
 }
+
+/// <summary>A channel whose transactions fail at commit (or not), counting transactions; events go to an inner memory channel.</summary>
+internal sealed class ScriptedChannel(string name, Func<Exception>? commitFailure = null) : IChannel
+{
+    private int _transactions;
+
+    public MemoryChannel Inner { get; } = TestChannels.Memory(name, capacity: 100_000, txCapacity: 100_000);
+
+    public Func<Exception>? CommitFailure { get; set; } = commitFailure;
+
+    public int Transactions => Volatile.Read(ref _transactions);
+
+    public string Name => name;
+
+    public LifecycleState State => LifecycleState.Start;
+
+    public ITransaction BeginTransaction()
+    {
+        Interlocked.Increment(ref _transactions);
+        return new Tx(this, Inner.BeginTransaction());
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public ValueTask WaitForEventsAsync(TimeSpan timeout, CancellationToken cancellationToken) => Inner.WaitForEventsAsync(timeout, cancellationToken);
+
+    private sealed class Tx(ScriptedChannel owner, ITransaction inner) : ITransaction
+    {
+        public void Put(Event e) => inner.Put(e);
+
+        public Event? Take() => inner.Take();
+
+        public void Commit()
+        {
+            if (owner.CommitFailure is { } f)
+            {
+                throw f();
+            }
+
+            inner.Commit();
+        }
+
+        public void Rollback() => inner.Rollback();
+
+        public void Dispose() => inner.Dispose();
+    }
+}
+
+/// <summary>Drops events whose body is "drop"; tags the others with header seen=&lt;tag&gt;.</summary>
+internal sealed class DroppingInterceptor(string tag = "1") : IInterceptor
+{
+    public Event? Intercept(Event e)
+    {
+        if (TestChannels.Text(e) == "drop")
+        {
+            return null;
+        }
+
+        e.Headers["seen"] = e.Headers.TryGetValue("seen", out var v) ? v + tag : tag;
+        return e;
+    }
+}
+
+/// <summary>A fake clock that also records every timer the code under test creates (Task.Delay uses one).</summary>
+internal sealed class RecordingTimeProvider : Microsoft.Extensions.Time.Testing.FakeTimeProvider
+{
+    private readonly ConcurrentQueue<TimeSpan> _dueTimes = new();
+
+    public RecordingTimeProvider()
+        : base(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero))
+    {
+    }
+
+    public IReadOnlyList<TimeSpan> DueTimes => _dueTimes.ToArray();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = base.CreateTimer(callback, state, dueTime, period);
+        _dueTimes.Enqueue(dueTime);
+        return timer;
+    }
+}

@@ -1,0 +1,55 @@
+using BenchmarkDotNet.Attributes;
+using FlumeNet.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FlumeNet.Benchmarks;
+
+/// <summary>One transaction putting a batch of 1,000 events, then one taking them back (what a source and a sink do per batch).</summary>
+[MemoryDiagnoser]
+public class MemoryChannelBenchmarks
+{
+    private const int Batch = 1000;
+    private MemoryChannel _channel = null!;
+    private Event[] _events = null!;
+
+    [Params(100)]
+    public int BodyBytes { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _channel = new MemoryChannel("c1", new MemoryChannelOptions(Capacity: 10_000, TransactionCapacity: Batch), NullLogger.Instance);
+        _channel.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _events = Enumerable.Range(0, Batch).Select(_ => new Event(new byte[BodyBytes])).ToArray();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _channel.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "put 1000 + take 1000 (per event)")]
+    public int PutThenTakeBatch()
+    {
+        using (var put = _channel.BeginTransaction())
+        {
+            foreach (var e in _events)
+            {
+                put.Put(e);
+            }
+
+            put.Commit();
+        }
+
+        var n = 0;
+        using (var take = _channel.BeginTransaction())
+        {
+            while (n < Batch && take.Take() is not null)
+            {
+                n++;
+            }
+
+            take.Commit();
+        }
+
+        return n;
+    }
+}

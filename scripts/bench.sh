@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# FlumeNet benchmarks.
+#
+#   scripts/bench.sh avro [events]   end to end: agent (exec `cat` of N 100-byte lines -> memory -> avro sink)
+#                                    -> collector (avro source 127.0.0.1 -> memory -> null sink), two processes.
+#                                    Default N = 5,000,000. Prints events/s, MB/s (bodies), CPU and peak RSS.
+#   scripts/bench.sh micro [bdn args] BenchmarkDotNet micro-benchmarks (benchmarks/FlumeNet.Benchmarks), short job.
+#
+# Loopback only. Environment: BENCH_TIMEOUT (seconds, default 600) bounds the wait for the collector.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BODY_BYTES=100
+
+usage() {
+  echo "usage: scripts/bench.sh avro [events] | scripts/bench.sh micro [BenchmarkDotNet args]" >&2
+  exit 2
+}
+
+now_ns() { date +%s%N; }
+
+# A TCP port on 127.0.0.1 that nothing accepts on right now.
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
+
+# wait_for FILE TEXT TIMEOUT_S PID: polls until FILE contains TEXT; fails if PID died or time is up.
+wait_for() {
+  local file=$1 text=$2 timeout=$3 pid=$4
+  local deadline=$(( $(date +%s) + timeout ))
+  until grep -qF -- "$text" "$file" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "process $pid exited while waiting for '$text'; log $file:" >&2
+      tail -n 30 "$file" >&2
+      return 1
+    fi
+    if (( $(date +%s) >= deadline )); then
+      echo "timed out after ${timeout}s waiting for '$text' in $file" >&2
+      tail -n 30 "$file" >&2
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# user+system CPU seconds of a live process (fields 14 and 15 of /proc/PID/stat, in clock ticks).
+cpu_s() {
+  local ticks
+  ticks=$(getconf CLK_TCK)
+  awk -v t="$ticks" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"
+}
+
+stop_pid() {
+  local pid=$1
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 200); do
+      kill -0 "$pid" 2>/dev/null || return 0
+      sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+}
+
+bench_avro() {
+  local events=${1:-5000000}
+  [[ "$events" =~ ^[1-9][0-9]*$ ]] || usage
+  local timeout=${BENCH_TIMEOUT:-600}
+  local bin_dir="$ROOT/artifacts/bench-bin"
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/flumenet-bench.XXXXXX")
+  local work=$WORK
+  COLLECTOR_PID=""
+  AGENT_PID=""
+  trap 'stop_pid "${AGENT_PID:-}" 2>/dev/null || true; stop_pid "${COLLECTOR_PID:-}" 2>/dev/null || true; rm -rf "${WORK:-}"' EXIT
+
+  echo "publishing Release flume-ng to $bin_dir ..."
+  dotnet publish "$ROOT/src/FlumeNet.Agent" -c Release -o "$bin_dir" --nologo -v q >"$work/publish.log" 2>&1 \
+    || { cat "$work/publish.log" >&2; exit 1; }
+  local bin="$bin_dir/flume-ng"
+
+  echo "generating $events lines of $BODY_BYTES bytes ..."
+  local line
+  line=$(printf "%0${BODY_BYTES}d" 0)
+  # yes ends on SIGPIPE when head has enough; that is not a failure.
+  { yes "$line" || true; } | head -n "$events" >"$work/input.txt"
+
+  local port
+  port=$(free_port)
+  cat >"$work/collector.properties" <<CONF
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = avro
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = $port
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = 100000
+a1.channels.c1.transactionCapacity = 1000
+a1.sinks.k1.type = null
+a1.sinks.k1.batchSize = 1000
+a1.sinks.k1.logEveryNEvents = $events
+a1.sinks.k1.channel = c1
+CONF
+  cat >"$work/agent.properties" <<CONF
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = exec
+a1.sources.r1.command = cat $work/input.txt
+a1.sources.r1.batchSize = 1000
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = 100000
+a1.channels.c1.transactionCapacity = 1000
+a1.sinks.k1.type = avro
+a1.sinks.k1.hostname = 127.0.0.1
+a1.sinks.k1.port = $port
+a1.sinks.k1.batch-size = 1000
+a1.sinks.k1.channel = c1
+CONF
+
+  "$bin" agent --conf-file "$work/collector.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
+    >"$work/collector.log" 2>&1 &
+  COLLECTOR_PID=$!
+  wait_for "$work/collector.log" "Avro source r1 started." 60 "$COLLECTOR_PID"
+
+  local start end
+  start=$(now_ns)
+  "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
+    >"$work/agent.log" 2>&1 &
+  AGENT_PID=$!
+  wait_for "$work/collector.log" "Null sink k1 successful processed $events events." "$timeout" "$COLLECTOR_PID"
+  end=$(now_ns)
+
+  local agent_hwm collector_hwm agent_cpu collector_cpu
+  agent_hwm=$(hwm_kb "$AGENT_PID")
+  collector_hwm=$(hwm_kb "$COLLECTOR_PID")
+  agent_cpu=$(cpu_s "$AGENT_PID")
+  collector_cpu=$(cpu_s "$COLLECTOR_PID")
+  stop_pid "$AGENT_PID"
+  stop_pid "$COLLECTOR_PID"
+
+  awk -v n="$events" -v b="$BODY_BYTES" -v ns=$(( end - start )) \
+      -v ah="$agent_hwm" -v ch="$collector_hwm" -v ac="$agent_cpu" -v cc="$collector_cpu" -v cores="$(nproc)" 'BEGIN {
+    s = ns / 1e9
+    printf "events:            %d x %d-byte bodies\n", n, b
+    printf "wall time:         %.2f s (agent start -> collector null sink consumed all)\n", s
+    printf "throughput:        %.0f events/s, %.1f MB/s of bodies\n", n / s, n * b / s / 1e6
+    printf "agent     CPU:     %.2f s (%.0f%% of one core over the run), peak RSS %.1f MiB\n", ac, 100 * ac / s, ah / 1024
+    printf "collector CPU:     %.2f s (%.0f%% of one core over the run), peak RSS %.1f MiB\n", cc, 100 * cc / s, ch / 1024
+    printf "cores:             %d\n", cores
+  }'
+  if grep -qE "\[(WARN|ERROR) " "$work/agent.log" "$work/collector.log"; then
+    echo "warnings/errors logged during the run:"
+    grep -hE "\[(WARN|ERROR) " "$work/agent.log" "$work/collector.log" | head -n 10
+  fi
+}
+
+bench_micro() {
+  local args=("$@")
+  if (( ${#args[@]} == 0 )); then
+    args=(--filter '*' --job short)
+  fi
+  dotnet run -c Release --project "$ROOT/benchmarks/FlumeNet.Benchmarks" -- \
+    --artifacts "$ROOT/artifacts/benchmarks" "${args[@]}"
+}
+
+case "${1:-}" in
+  avro) shift; bench_avro "$@" ;;
+  micro) shift; bench_micro "$@" ;;
+  *) usage ;;
+esac
