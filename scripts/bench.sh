@@ -61,6 +61,16 @@ cpu_s() {
   awk -v t="$ticks" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"
 }
 
+# The busiest threads of a live process: "name cpu_s" for the top 4 (thread names are cut to 15 chars by Linux).
+top_threads() {
+  local ticks
+  ticks=$(getconf CLK_TCK)
+  for stat in /proc/"$1"/task/*/stat; do
+    awk -v t="$ticks" '{ n = $0; sub(/^[^(]*\(/, "", n); sub(/\) .*$/, "", n); r = $0; sub(/^.*\) /, "", r); split(r, f, " ");
+      printf "%.2f\t%s\n", (f[12] + f[13]) / t, n }' "$stat" 2>/dev/null || true
+  done | sort -rn | head -n 4 | awk -F'\t' '{ printf "    %-16s %6.2f s\n", $2, $1 }'
+}
+
 stop_pid() {
   local pid=$1
   if kill -0 "$pid" 2>/dev/null; then
@@ -149,6 +159,9 @@ CONF
   collector_hwm=$(hwm_kb "$COLLECTOR_PID")
   agent_cpu=$(cpu_s "$AGENT_PID")
   collector_cpu=$(cpu_s "$COLLECTOR_PID")
+  local agent_threads collector_threads
+  agent_threads=$(top_threads "$AGENT_PID")
+  collector_threads=$(top_threads "$COLLECTOR_PID")
   stop_pid "$AGENT_PID"
   stop_pid "$COLLECTOR_PID"
 
@@ -162,6 +175,10 @@ CONF
     printf "collector CPU:     %.2f s (%.0f%% of one core over the run), peak RSS %.1f MiB\n", cc, 100 * cc / s, ch / 1024
     printf "cores:             %d\n", cores
   }'
+  echo "busiest agent threads (CPU):"
+  echo "$agent_threads"
+  echo "busiest collector threads (CPU):"
+  echo "$collector_threads"
   if grep -qE "\[(WARN|ERROR) " "$work/agent.log" "$work/collector.log"; then
     echo "warnings/errors logged during the run:"
     grep -hE "\[(WARN|ERROR) " "$work/agent.log" "$work/collector.log" | head -n 10

@@ -94,6 +94,7 @@ declare -A STEP_NAME=()
 FAILOVER_GAP="n/a"
 FAILBACK_DELAY="n/a"
 RECOVERY_DELAY="n/a"
+K1_RETRY="n/a"
 RUN_LOST=0
 
 start_proc() { # name conf-file log-file
@@ -214,6 +215,7 @@ run_walkthrough() { # label extra-client-line
   FAILOVER_GAP="n/a"
   FAILBACK_DELAY="n/a"
   RECOVERY_DELAY="n/a"
+  K1_RETRY="n/a"
   : >"$RUN_DIR/marks.txt"
 
   # Collector files: the seed server file with only `bind` changed.
@@ -297,6 +299,13 @@ run_walkthrough() { # label extra-client-line
   fi
   append_step 3
   wait_all_delivered 15000
+  # The penalty at work: k1 parked at the failover, first retried (reconnect attempt) how much later.
+  local parked retried
+  parked=$(grep -m1 'Sink k1 failed and has been sent to failover list' "$RUN_DIR/agent.log")
+  retried=$(awk -v p="${parked:0:23}" 'substr($0, 1, 23) > p && /Rpc sink k1: Building RpcClient/ { print; exit }' "$RUN_DIR/agent.log")
+  if [[ -n $parked && -n $retried ]]; then
+    K1_RETRY="$(( $(line_ms "$retried") - $(line_ms "$parked") )) ms"
+  fi
 
   # 4. both collectors killed
   STEP_NAME[4]="both collectors killed (kill -9)"
@@ -354,6 +363,7 @@ print_table() { # label penalty-description
   grep -v '^LOST ' <<<"$report"
   RUN_LOST=$(awk '/^LOST /{print $2}' <<<"$report")
   echo "failover gap   (kill -9 of collector1 -> first event printed by collector2):   $FAILOVER_GAP"
+  echo "k1 first retry (k1 parked at the failover -> its first reconnect attempt):     $K1_RETRY"
   echo "failback delay (collector1 listening again -> first event printed by it):    $FAILBACK_DELAY"
   echo "step 5 delay   (collector2 listening again, both had been down -> first event): $RECOVERY_DELAY"
   print_timeline
@@ -370,7 +380,7 @@ run_one() { # label penalty-description extra
   cleanup
   print_table "$1" "$2"
   (( RUN_LOST > 0 )) && status=1
-  SUMMARY+=("$(printf "%-17s failover gap %-8s failback delay %-8s step-5 delay %-8s lost %s" "$1" "$FAILOVER_GAP" "$FAILBACK_DELAY" "$RECOVERY_DELAY" "$RUN_LOST")")
+  SUMMARY+=("$(printf "%-17s failover gap %-8s k1 first retry %-8s failback delay %-8s step-5 delay %-8s lost %s" "$1" "$FAILOVER_GAP" "$K1_RETRY" "$FAILBACK_DELAY" "$RECOVERY_DELAY" "$RUN_LOST")")
 }
 
 run_one seed-as-is "maxpenalty unset: the seed's 'maxpenality' typo is ignored, cap 30000 ms" ""

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -72,7 +73,9 @@ public sealed class AvroRpcClient : IAsyncDisposable
         {
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             await socket.ConnectAsync(options.Host, options.Port, cts.Token).ConfigureAwait(false);
-            string remote = socket.RemoteEndPoint?.ToString() ?? target;
+            string remote = socket.RemoteEndPoint is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped
+                ? new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port).ToString()
+                : socket.RemoteEndPoint?.ToString() ?? target;
             stream = new NetworkStream(socket, ownsSocket: true);
             if (options.Compression == AvroCompression.Deflate)
             {

@@ -23,6 +23,8 @@ public sealed class SeedClientConfigTests
         Assert.Contains("127.0.0.2", text, StringComparison.Ordinal);
         Assert.Contains("127.0.0.3", text, StringComparison.Ordinal);
         Assert.Contains(log, text, StringComparison.Ordinal);
+        Assert.Contains($"a1.sinks.k1.port = {port2}", text, StringComparison.Ordinal);
+        Assert.Contains($"a1.sinks.k2.port = {port3}", text, StringComparison.Ordinal);
         Assert.Contains("processor.priority.maxpenality", text, StringComparison.Ordinal);
         var conf = dir.Write("flume-failover-client.properties", text);
 
@@ -30,10 +32,12 @@ public sealed class SeedClientConfigTests
         agent.WaitForLine("Exec source starting with command", Collector.StartTimeout);
         File.AppendAllText(log, string.Concat(Enumerable.Range(0, 50).Select(i => $"line {i}\n")));
 
-        // Keep it running with both peers down for a few seconds, and until each sink failed at least twice.
+        // Keep it running with both peers down for a few seconds, and until each sink was retried (built again).
         var sw = Stopwatch.StartNew();
         Retry.Until(
-            () => agent.HasExited || (sw.Elapsed > TimeSpan.FromSeconds(4) && agent.CountLines("127.0.0.2") >= 2 && agent.CountLines("127.0.0.3") >= 2),
+            () => agent.HasExited || (sw.Elapsed > TimeSpan.FromSeconds(4)
+                && agent.CountLines("Building RpcClient with hostname: 127.0.0.2") >= 3
+                && agent.CountLines("Building RpcClient with hostname: 127.0.0.3") >= 3),
             TimeSpan.FromSeconds(30),
             () => $"no repeated delivery attempts to both peers:\n{agent.Tail()}");
         Assert.False(agent.HasExited, $"agent exited with both peers down:\n{agent.Output}");

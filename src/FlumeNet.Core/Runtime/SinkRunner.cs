@@ -123,8 +123,9 @@ public sealed class SinkRunner : IComponent
     {
         if (_processor is IRetryHint { TimeUntilNextRetry: { } due })
         {
-            var min = TimeSpan.FromMilliseconds(20);
-            return due < min ? min : (due < wait ? due : wait);
+            // Wake just after the retry is due rather than just before it.
+            due += TimeSpan.FromMilliseconds(15);
+            return due < wait ? due : wait;
         }
 
         return wait;

@@ -26,7 +26,7 @@ public sealed class ReloadTests
 
             """;
         var conf = dir.Write("agent.properties", common + $"""
-            a1.sources.r1.command = tail -F {log}
+            a1.sources.r1.command = tail -F -n +1 {log}
             a1.sinks.k1.type = avro
             a1.sinks.k1.hostname = 127.0.0.1
             a1.sinks.k1.port = {deadPort}
