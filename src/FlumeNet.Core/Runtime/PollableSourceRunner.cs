@@ -7,16 +7,15 @@ namespace FlumeNet.Runtime;
 /// Polls a pollable source: READY → again at once; BACKOFF → sleep min(n × backoffSleepIncrement,
 /// maxBackoffSleep); an unexpected failure → ERROR and sleep maxBackoffSleep.
 /// </summary>
-public sealed class PollableSourceRunner : IComponent
+public sealed class PollableSourceRunner : LoopComponent
 {
     private readonly IPollableSource _source;
     private readonly PollableSourceOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private CancellationTokenSource? _stop;
-    private Task? _loop;
 
     public PollableSourceRunner(IPollableSource source, PollableSourceOptions options, ILogger logger, TimeProvider time)
+        : base(source.Name)
     {
         _source = source;
         _options = options;
@@ -24,45 +23,13 @@ public sealed class PollableSourceRunner : IComponent
         _time = time;
     }
 
-    public string Name => _source.Name;
-
     public IComponent Source => _source;
 
-    public LifecycleState State { get; private set; } = LifecycleState.Idle;
+    protected override Task OnLoopStartingAsync(CancellationToken cancellationToken) => _source.StartAsync(cancellationToken);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (State == LifecycleState.Start)
-        {
-            return;
-        }
+    protected override Task OnLoopStoppedAsync(CancellationToken cancellationToken) => _source.StopAsync(cancellationToken);
 
-        await _source.StartAsync(cancellationToken).ConfigureAwait(false);
-        _stop = new CancellationTokenSource();
-        var token = _stop.Token;
-        _loop = Task.Run(() => RunAsync(token), CancellationToken.None);
-        State = LifecycleState.Start;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (State != LifecycleState.Start)
-        {
-            State = LifecycleState.Stop;
-            return;
-        }
-
-        State = LifecycleState.Stop;
-        _stop?.Cancel();
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(false);
-        }
-
-        await _source.StopAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task RunAsync(CancellationToken stop)
+    protected override async Task RunAsync(CancellationToken stop)
     {
         ThreadNames.Current = $"PollableSourceRunner-{_source.GetType().Name}-{_source.Name}";
         long consecutive = 0;

@@ -8,64 +8,30 @@ namespace FlumeNet.Runtime;
 /// sleeps the whole time); a failure → one ERROR line (no stack trace) and a pause of at most 5 s, cut
 /// short when the processor has a parked sink due earlier.
 /// </summary>
-public sealed class SinkRunner : IComponent
+public sealed class SinkRunner : LoopComponent
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
     private readonly ISinkProcessor _processor;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string _threadName;
-    private CancellationTokenSource? _stop;
-    private Task? _loop;
 
     public SinkRunner(string name, ISinkProcessor processor, string processorClassName, ILogger logger, TimeProvider time)
+        : base(name)
     {
-        Name = name;
         _processor = processor;
         _logger = logger;
         _time = time;
         _threadName = "SinkRunner-PollingRunner-" + processorClassName;
     }
 
-    public string Name { get; }
-
     public ISinkProcessor Processor => _processor;
 
-    public LifecycleState State { get; private set; } = LifecycleState.Idle;
+    protected override Task OnLoopStartingAsync(CancellationToken cancellationToken) => _processor.StartAsync(cancellationToken);
 
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (State == LifecycleState.Start)
-        {
-            return;
-        }
+    protected override Task OnLoopStoppedAsync(CancellationToken cancellationToken) => _processor.StopAsync(cancellationToken);
 
-        await _processor.StartAsync(cancellationToken).ConfigureAwait(false);
-        _stop = new CancellationTokenSource();
-        var token = _stop.Token;
-        _loop = Task.Run(() => RunAsync(token), CancellationToken.None);
-        State = LifecycleState.Start;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (State != LifecycleState.Start)
-        {
-            State = LifecycleState.Stop;
-            return;
-        }
-
-        State = LifecycleState.Stop;
-        _stop?.Cancel();
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(false);
-        }
-
-        await _processor.StopAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task RunAsync(CancellationToken stop)
+    protected override async Task RunAsync(CancellationToken stop)
     {
         ThreadNames.Current = _threadName;
         var consecutive = 0;

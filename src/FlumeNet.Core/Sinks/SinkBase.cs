@@ -1,46 +1,19 @@
 namespace FlumeNet.Sinks;
 
-/// <summary>Lifecycle bookkeeping shared by the sinks; each sink writes only what it does.</summary>
-public abstract class SinkBase : ISink
+/// <summary>What the sinks share: a name, a channel and the lifecycle; each sink writes only what it does.</summary>
+public abstract class SinkBase : LifecycleComponent, ISink
 {
     protected SinkBase(string name, IChannel channel)
+        : base(name)
     {
-        Name = name;
         Channel = channel;
     }
 
-    public string Name { get; }
-
     public IChannel Channel { get; }
-
-    public LifecycleState State { get; private set; } = LifecycleState.Idle;
-
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (State == LifecycleState.Start)
-        {
-            return;
-        }
-
-        await OnStartAsync(cancellationToken).ConfigureAwait(false);
-        State = LifecycleState.Start;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (State != LifecycleState.Start)
-        {
-            State = LifecycleState.Stop;
-            return;
-        }
-
-        State = LifecycleState.Stop;
-        await OnStopAsync(cancellationToken).ConfigureAwait(false);
-    }
 
     public abstract ValueTask<SinkStatus> ProcessAsync(CancellationToken cancellationToken);
 
-    protected virtual Task OnStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override Task OnStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    protected virtual Task OnStopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override Task OnStopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
