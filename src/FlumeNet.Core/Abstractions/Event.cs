@@ -8,8 +8,6 @@ namespace FlumeNet;
 /// </summary>
 public sealed class Event : IFlumeEvent
 {
-    private static readonly Dictionary<string, string> NoHeaders = new(0);
-
     public Event(byte[] body)
         : this(null, body)
     {
@@ -31,6 +29,4 @@ public sealed class Event : IFlumeEvent
 
     /// <summary>An event factory for the Avro decoder: keeps the decoded dictionary and array as they are.</summary>
     public static IFlumeEvent FromWire(Dictionary<string, string> headers, byte[] body) => new Event(headers, body);
-
-    internal static IDictionary<string, string> EmptyHeaders => NoHeaders;
 }

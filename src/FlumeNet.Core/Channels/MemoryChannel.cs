@@ -236,7 +236,7 @@ public sealed class MemoryChannel : IChannel
         }
     }
 
-    private void RollbackCore(List<Event> taken, long takenUnits)
+    private void RollbackCore(List<Event> taken)
     {
         if (taken.Count == 0)
         {
@@ -306,7 +306,7 @@ public sealed class MemoryChannel : IChannel
         {
             if (_takes is { Count: > 0 })
             {
-                _channel.RollbackCore(_takes, _takenUnits);
+                _channel.RollbackCore(_takes);
             }
 
             _puts?.Clear();
