@@ -184,7 +184,7 @@ internal sealed class FailoverSinkProcessor : SinkProcessorBase, FlumeNet.Runtim
             result.Add(entry);
         }
 
-        foreach (var key in priorityTexts.Keys.Where(k => !names.Contains(k)).OrderBy(k => k, StringComparer.Ordinal))
+        foreach (var key in priorityTexts.Keys.Where(k => !names.Contains(k) && !ctx.AskedKeys.Contains(PriorityPrefix + k)).OrderBy(k => k, StringComparer.Ordinal))
         {
             var fullKeyHint = PriorityPrefix + key;
             string hint;

@@ -68,8 +68,9 @@ public sealed class AgentBuilder
         var grouped = new HashSet<string>(StringComparer.Ordinal);
         foreach (var group in agent.SinkGroups)
         {
+            // A sink that could not be built leaves the group; the group runs with the sinks it still has
+            // (Flume empties the whole agent instead).
             var members = new List<ISink>();
-            var missing = false;
             foreach (var name in group.Sinks)
             {
                 grouped.Add(name);
@@ -79,17 +80,22 @@ public sealed class AgentBuilder
                 }
                 else
                 {
-                    missing = true;
-                    Report(problems, new ConfigProblem(ProblemSeverity.Error, group.KeyPrefix + "sinks", $"Sink {name} of group {group.Name} does not exist or is not properly configured; sink group {group.Name} is removed (Flume would empty the whole agent)"));
+                    Report(problems, new ConfigProblem(ProblemSeverity.Error, group.KeyPrefix + "sinks", $"Sink {name} of group {group.Name} does not exist or is not properly configured; the group runs without it"));
                 }
             }
 
-            if (missing || members.Count == 0)
+            if (members.Count == 0)
             {
+                Report(problems, new ConfigProblem(ProblemSeverity.Error, group.KeyPrefix + "sinks", $"No available sinks for sinkgroup: {group.Name}. Sinkgroup will be removed"));
                 continue;
             }
 
             var ctx = new ComponentContext(group.Name, group.KeyPrefix + "processor.", group.Processor);
+            foreach (var missing in group.Sinks.Where(n => !sinks.ContainsKey(n)))
+            {
+                ctx.MarkKnown("priority." + missing); // already reported above; not a typo
+            }
+
             var processor = SinkProcessorFactory.Create(group.ProcessorType, group.Name, members, ctx, _services.Time, _services.Loggers);
             ReportAll(problems, ctx.Problems);
             if (processor is null)

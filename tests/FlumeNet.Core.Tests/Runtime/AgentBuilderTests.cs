@@ -38,7 +38,7 @@ public sealed class AgentBuilderTests
     }
 
     [Fact]
-    public void Sink_group_with_a_missing_sink_drops_only_the_group()
+    public void Sink_group_with_a_missing_sink_runs_with_the_sinks_it_has()
     {
         var group = new SinkGroupConfig("g1", ["k1", "k9"], "failover", new Dictionary<string, string>(), "a1.sinkgroups.g1.");
         var built = Build(new AgentConfiguration("a1", [Channel("c1")], [Seq("r1", "c1")], [Null("k1", "c1"), Null("k2", "c1")], [group]));
@@ -46,8 +46,9 @@ public sealed class AgentBuilderTests
         var e = Assert.Single(built.Problems);
         Assert.Equal(ProblemSeverity.Error, e.Severity);
         Assert.Equal("a1.sinkgroups.g1.sinks", e.Key);
-        Assert.StartsWith("Sink k9 of group g1 does not exist or is not properly configured; sink group g1 is removed", e.Message);
-        Assert.DoesNotContain(built.SinkRunners, r => r.Name == "g1");
+        Assert.Equal("Sink k9 of group g1 does not exist or is not properly configured; the group runs without it", e.Message);
+        var g1 = Assert.Single(built.SinkRunners, r => r.Name == "g1");
+        Assert.Equal(["k1"], g1.Processor.Sinks.Select(s => s.Name));
         Assert.Contains(built.SinkRunners, r => r.Name == "k2");
         Assert.Single(built.Channels);
         Assert.Single(built.SourceRunners);
