@@ -156,7 +156,9 @@ internal sealed partial class ExecSource : SourceBase, IEventDrivenSource, IBatc
         var lastFlush = _time.GetTimestamp();
         try
         {
-            var reader = process.StandardOutput;
+            ILineReader reader = _charset is UTF8Encoding
+                ? new Utf8LineReader(process.StandardOutput.BaseStream)
+                : new DecodingLineReader(process.StandardOutput, _charset);
             while (true)
             {
                 var read = reader.ReadLineAsync(stop);
@@ -173,7 +175,7 @@ internal sealed partial class ExecSource : SourceBase, IEventDrivenSource, IBatc
                     break;
                 }
 
-                pending.Add(new Event(_charset.GetBytes(line)));
+                pending.Add(new Event(line));
                 if (pending.Count >= BatchSize || _time.GetElapsedTime(lastFlush).TotalMilliseconds >= _batchTimeout)
                 {
                     await FlushAsync(pending, stop).ConfigureAwait(false);
