@@ -350,20 +350,8 @@ internal sealed class FailoverSinkProcessor : SinkProcessorBase, FlumeNet.Runtim
         }
     }
 
-    private static FailoverSettings BuildOrThrow(string groupName, IReadOnlyList<ISink> sinks, ComponentContext ctx)
-    {
-        ArgumentNullException.ThrowIfNull(sinks);
-        ArgumentNullException.ThrowIfNull(ctx);
-        var before = ctx.Problems.Count;
-        var settings = Validate(groupName, sinks.Select(s => s.Name).ToArray(), ctx);
-        var errors = ctx.Problems.Skip(before).Where(p => p.Severity != ProblemSeverity.Warning).ToArray();
-        if (errors.Length > 0)
-        {
-            throw new ConfigurationException(string.Join("; ", errors.Select(e => e.ToString())));
-        }
-
-        return settings;
-    }
+    private static FailoverSettings BuildOrThrow(string groupName, IReadOnlyList<ISink> sinks, ComponentContext ctx) =>
+        ProcessorConfig.ValidateOrThrow(sinks, ctx, names => Validate(groupName, names, ctx));
 
     private static bool IsCancellation(Exception ex, CancellationToken cancellationToken) =>
         ex is OperationCanceledException && cancellationToken.IsCancellationRequested;

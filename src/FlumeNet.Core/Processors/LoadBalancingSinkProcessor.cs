@@ -148,20 +148,8 @@ internal sealed class LoadBalancingSinkProcessor : SinkProcessorBase
         throw new EventDeliveryException(AllFailedMessage);
     }
 
-    private static LoadBalancingSettings BuildOrThrow(string groupName, IReadOnlyList<ISink> sinks, ComponentContext ctx)
-    {
-        ArgumentNullException.ThrowIfNull(sinks);
-        ArgumentNullException.ThrowIfNull(ctx);
-        var before = ctx.Problems.Count;
-        var settings = Validate(groupName, sinks.Select(s => s.Name).ToArray(), ctx);
-        var errors = ctx.Problems.Skip(before).Where(p => p.Severity != ProblemSeverity.Warning).ToArray();
-        if (errors.Length > 0)
-        {
-            throw new ConfigurationException(string.Join("; ", errors.Select(e => e.ToString())));
-        }
-
-        return settings;
-    }
+    private static LoadBalancingSettings BuildOrThrow(string groupName, IReadOnlyList<ISink> sinks, ComponentContext ctx) =>
+        ProcessorConfig.ValidateOrThrow(sinks, ctx, names => Validate(groupName, names, ctx));
 
     /// <summary>The indices of the available sinks in this call's order (Flume's OrderSelector.createIterator).</summary>
     private int[] CandidateOrder()

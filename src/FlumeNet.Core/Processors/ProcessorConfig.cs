@@ -91,4 +91,20 @@ internal static class ProcessorConfig
 
         return previous[b.Length];
     }
+
+    /// <summary>Runs a processor's validation and throws when it recorded errors (the context-taking constructors use it).</summary>
+    public static T ValidateOrThrow<T>(IReadOnlyList<ISink> sinks, ComponentContext ctx, Func<IReadOnlyList<string>, T> validate)
+    {
+        ArgumentNullException.ThrowIfNull(sinks);
+        ArgumentNullException.ThrowIfNull(ctx);
+        var before = ctx.Problems.Count;
+        var settings = validate(sinks.Select(s => s.Name).ToArray());
+        var errors = ctx.Problems.Skip(before).Where(p => p.Severity != ProblemSeverity.Warning).ToArray();
+        if (errors.Length > 0)
+        {
+            throw new ConfigurationException(string.Join("; ", errors.Select(e => e.ToString())));
+        }
+
+        return settings;
+    }
 }
