@@ -21,6 +21,7 @@ if ! /usr/bin/python3 -c 'import avro.ipc' >/dev/null 2>&1; then
   fi
 fi
 
+export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build FlumeNet.sln -c Release --nologo -v q
 dotnet publish src/FlumeNet.Agent -c Release -o "$root/artifacts/test-bin" --nologo -v q --no-build
