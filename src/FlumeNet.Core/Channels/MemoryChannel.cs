@@ -50,7 +50,7 @@ public sealed record MemoryChannelOptions(int Capacity = 100, int TransactionCap
 /// Unlike Flume a take never waits: sinks wait on <see cref="WaitForEventsAsync"/> instead, so a batch
 /// leaves as soon as the channel has nothing more, rather than after keep-alive seconds.
 /// </summary>
-public sealed class MemoryChannel : IChannel
+public sealed class MemoryChannel : IChannel, ITransactionalCapacity
 {
     private const int ByteUnit = 100;
 
@@ -96,6 +96,8 @@ public sealed class MemoryChannel : IChannel
     }
 
     public int Capacity => _capacity;
+
+    public int TransactionCapacity => _options.TransactionCapacity;
 
     public long PutSuccessCount => Interlocked.Read(ref _putSuccess);
 

@@ -214,16 +214,7 @@ public sealed class AgentBuilder
         var interceptors = BuildInterceptors(ctx);
         var processor = new ChannelProcessor(selector, interceptors, _services.Loggers.CreateLogger("org.apache.flume.channel.ChannelProcessor"));
         var component = ctx.HasErrors ? null : Create(() => factory(c.Name, processor, ctx, _services), ctx);
-        if (component is IBatchingComponent batching)
-        {
-            foreach (var ch in sourceChannels.OfType<MemoryChannel>())
-            {
-                if (batching.BatchSize > ch.Options.TransactionCapacity)
-                {
-                    ctx.Error(batching.BatchSizeKey, $"Incompatible source and channel settings defined. source's batch size is greater than the channels transaction capacity. Source: {c.Name}, batch size = {batching.BatchSize}, channel {ch.Name}, transaction capacity = {ch.Options.TransactionCapacity}");
-                }
-            }
-        }
+        CheckBatchSize("source", component, sourceChannels, ctx);
 
         if (!Finish(ctx, problems) || component is null)
         {
@@ -313,10 +304,7 @@ public sealed class AgentBuilder
         }
 
         var built = Create(() => factory(c.Name, channel, ctx, _services), ctx);
-        if (built is IBatchingComponent batching && channel is MemoryChannel mc && batching.BatchSize > mc.Options.TransactionCapacity)
-        {
-            ctx.Error(batching.BatchSizeKey, $"Incompatible sink and channel settings defined. sink's batch size is greater than the channels transaction capacity. Sink: {c.Name}, batch size = {batching.BatchSize}, channel {channel.Name}, transaction capacity = {mc.Options.TransactionCapacity}");
-        }
+        CheckBatchSize("sink", built, [channel], ctx);
 
         if (!Finish(ctx, problems) || built is null)
         {
@@ -325,6 +313,24 @@ public sealed class AgentBuilder
         }
 
         return built;
+    }
+
+    /// <summary>A batch larger than a channel's transaction capacity could never be put or taken: Flume drops the component.</summary>
+    private static void CheckBatchSize(string kind, object? component, IEnumerable<IChannel> channels, ComponentContext ctx)
+    {
+        if (component is not IBatchingComponent batching)
+        {
+            return;
+        }
+
+        foreach (var ch in channels)
+        {
+            if (ch is ITransactionalCapacity limited && batching.BatchSize > limited.TransactionCapacity)
+            {
+                var who = char.ToUpperInvariant(kind[0]) + kind[1..];
+                ctx.Error(batching.BatchSizeKey, $"Incompatible {kind} and channel settings defined. {kind}'s batch size is greater than the channels transaction capacity. {who}: {ctx.Name}, batch size = {batching.BatchSize}, channel {ch.Name}, transaction capacity = {limited.TransactionCapacity}");
+            }
+        }
     }
 
     private static T? Create<T>(Func<T> factory, ComponentContext ctx)

@@ -24,8 +24,6 @@ public sealed class ChannelProcessor
         }
     }
 
-    public IChannelSelector Selector => _selector;
-
     /// <summary>Puts one event into its channels. Throws <see cref="ChannelException"/> when a required channel refuses it.</summary>
     public void ProcessEvent(Event e)
     {
