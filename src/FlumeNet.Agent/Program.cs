@@ -94,10 +94,9 @@ internal static class FlumeCli
         var environment = new ConfigurationEnvironment(cli.SystemProperties);
         var result = AgentConfigLoader.Load(cli.ConfFiles, cli.Name, environment, ComponentRegistry.Default);
         ConfigReport.Log(loggers, result.Problems);
-        var fatal = result.Problems.FirstOrDefault(p => p.Severity == ProblemSeverity.Fatal);
-        if (fatal is not null)
+        // Each problem was logged once above, naming its key; a fatal one ends the start-up.
+        if (result.Problems.Any(p => p.Severity == ProblemSeverity.Fatal))
         {
-            logger.LogError("Configuration error, not starting: {Problem}", fatal.ToString());
             loggers.Dispose();
             return 1;
         }
@@ -115,10 +114,8 @@ internal static class FlumeCli
         }
 
         var built = new AgentBuilder(ComponentRegistry.Default, new BuildServices(loggers, TimeProvider.System, cli.SystemProperties)).Build(result.Agent);
-        fatal = built.Problems.FirstOrDefault(p => p.Severity == ProblemSeverity.Fatal);
-        if (fatal is not null)
+        if (built.Problems.Any(p => p.Severity == ProblemSeverity.Fatal))
         {
-            logger.LogError("Configuration error, not starting: {Problem}", fatal.ToString());
             loggers.Dispose();
             return 1;
         }

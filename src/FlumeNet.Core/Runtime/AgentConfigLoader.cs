@@ -11,7 +11,6 @@ public static class AgentConfigLoader
 {
     public static ValidationResult Load(IReadOnlyList<string> files, string agentName, ConfigurationEnvironment environment, IComponentCatalog catalog)
     {
-        var problems = new List<ConfigProblem>();
         var builder = new ConfigurationBuilder();
         foreach (var f in files)
         {
@@ -32,16 +31,7 @@ public static class AgentConfigLoader
             return new ValidationResult(null, [new ConfigProblem(ProblemSeverity.Fatal, "--conf-file", $"Unable to read {ex.FileName ?? ex.Message}")]);
         }
 
-        var entries = PropertiesConfiguration.ReadEntries(root);
-        if (entries.Count == 0)
-        {
-            return new ValidationResult(null, [new ConfigProblem(ProblemSeverity.Fatal, "--conf-file", "No configuration could be found (the files are empty)")]);
-        }
-
-        entries = PropertySubstitution.Apply(entries, environment, problems);
-        var result = AgentConfigurationBuilder.Build(entries, agentName, catalog, environment);
-        problems.AddRange(result.Problems);
-        return result with { Problems = problems };
+        return AgentConfigurationBuilder.LoadAndValidate(PropertiesConfiguration.ReadEntries(root), agentName, catalog, environment);
     }
 
     /// <summary>The newest write time of <paramref name="files"/> (for reload polling).</summary>
