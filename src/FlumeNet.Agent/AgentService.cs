@@ -60,17 +60,8 @@ internal sealed class AgentService : BackgroundService
 
                 seen = now;
                 _logger.LogInformation("Reloading configuration file:{Files}", string.Join(", ", files));
-                var result = AgentConfigLoader.Load(files, _cli.Name!, _environment, ComponentRegistry.Default);
-                ConfigReport.Log(_loggers, result.Problems);
-                if (result.Problems.Any(p => p.Severity == ProblemSeverity.Fatal) || result.Agent is null)
-                {
-                    _logger.LogError("The changed configuration cannot be used; the running configuration stays in place");
-                    continue;
-                }
-
-                var built = new AgentBuilder(ComponentRegistry.Default, new BuildServices(_loggers, TimeProvider.System, _environment.SystemProperties))
-                    .Build(result.Agent, _runtime.Current?.Channels);
-                if (built.Problems.Any(p => p.Severity == ProblemSeverity.Fatal))
+                var built = ConfigurationStep.TryBuild(_cli, _environment, _loggers, _runtime.Current?.Channels);
+                if (built is null)
                 {
                     _logger.LogError("The changed configuration cannot be used; the running configuration stays in place");
                     continue;
@@ -85,15 +76,40 @@ internal sealed class AgentService : BackgroundService
     }
 }
 
-/// <summary>Logs configuration problems, one line each.</summary>
-internal static class ConfigReport
+/// <summary>Reads, validates and builds the agent's configuration, logging each problem once (one line, with its key).</summary>
+internal static class ConfigurationStep
 {
-    public static void Log(ILoggerFactory loggers, IEnumerable<ConfigProblem> problems)
+    /// <summary>
+    /// The built agent, or null when the configuration cannot be used (a fatal problem, or no agent of that
+    /// name). <paramref name="previousChannels"/> lets a reload keep its memory channels.
+    /// </summary>
+    public static BuiltAgent? TryBuild(CommandLine cli, ConfigurationEnvironment environment, ILoggerFactory loggers, IReadOnlyList<IChannel>? previousChannels = null)
     {
+        var result = AgentConfigLoader.Load(cli.ConfFiles, cli.Name!, environment, ComponentRegistry.Default);
         var logger = loggers.CreateLogger("org.apache.flume.conf.FlumeConfiguration");
-        foreach (var p in problems)
+        foreach (var p in result.Problems)
         {
             logger.Log(p.Severity == ProblemSeverity.Warning ? LogLevel.Warning : LogLevel.Error, "{Key}: {Message}", p.Key, p.Message);
         }
+
+        if (result.Problems.Any(p => p.Severity == ProblemSeverity.Fatal))
+        {
+            return null;
+        }
+
+        if (result.Agent is null)
+        {
+            // Validation says why (agent missing or invalid) unless it found nothing to say.
+            if (result.Problems.All(p => p.Severity == ProblemSeverity.Warning))
+            {
+                logger.LogError("No configuration found for this host:{Name}", cli.Name);
+            }
+
+            return null;
+        }
+
+        var built = new AgentBuilder(ComponentRegistry.Default, new BuildServices(loggers, TimeProvider.System, environment.SystemProperties))
+            .Build(result.Agent, previousChannels);
+        return built.Problems.Any(p => p.Severity == ProblemSeverity.Fatal) ? null : built;
     }
 }

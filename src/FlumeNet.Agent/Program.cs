@@ -92,29 +92,13 @@ internal static class FlumeCli
         var loggers = CreateLoggers(cli);
         var logger = loggers.CreateLogger("org.apache.flume.node.Application");
         var environment = new ConfigurationEnvironment(cli.SystemProperties);
-        var result = AgentConfigLoader.Load(cli.ConfFiles, cli.Name, environment, ComponentRegistry.Default);
-        ConfigReport.Log(loggers, result.Problems);
-        // Each problem was logged once above, naming its key; a fatal one ends the start-up.
-        if (result.Problems.Any(p => p.Severity == ProblemSeverity.Fatal))
-        {
-            loggers.Dispose();
-            return 1;
-        }
-
-        if (result.Agent is null)
-        {
-            logger.LogError("No configuration found for this host:{Name}", cli.Name);
-            loggers.Dispose();
-            return 1;
-        }
-
         if (cli.SystemProperties.TryGetValue("flume.monitoring.type", out var monitoring))
         {
             logger.LogWarning("-Dflume.monitoring.type={Type}: the metrics server is not available in this version; the agent runs without it", monitoring);
         }
 
-        var built = new AgentBuilder(ComponentRegistry.Default, new BuildServices(loggers, TimeProvider.System, cli.SystemProperties)).Build(result.Agent);
-        if (built.Problems.Any(p => p.Severity == ProblemSeverity.Fatal))
+        var built = ConfigurationStep.TryBuild(cli, environment, loggers);
+        if (built is null)
         {
             loggers.Dispose();
             return 1;
