@@ -125,3 +125,29 @@ public interface ITransactionalCapacity
 {
     int TransactionCapacity { get; }
 }
+
+/// <summary>
+/// A channel that can say how many committed events it holds and whether they outlive the process. The runtime uses it
+/// to drain before stopping and to account for what a stop or a reload leaves behind.
+/// </summary>
+public interface IChannelBacklog
+{
+    /// <summary>Committed events not yet taken.</summary>
+    long Backlog { get; }
+
+    /// <summary>True when the events survive a stop of the process (a file channel), false when they die with it.</summary>
+    bool IsDurable { get; }
+}
+
+/// <summary>
+/// A channel that a reload keeps when the new configuration has a channel of the same name and type: the builder hands
+/// it the new settings instead of building a new one, so queued events (or an open on-disk log) carry over.
+/// </summary>
+public interface IReconfigurableChannel : IChannel
+{
+    /// <summary>
+    /// Validates the new settings (reporting problems on <paramref name="ctx"/>) and, when they are valid, applies them in
+    /// place. Returns false when the channel cannot take them (the builder then reports the channel as removed).
+    /// </summary>
+    bool TryReconfigure(Configuration.ComponentContext ctx);
+}

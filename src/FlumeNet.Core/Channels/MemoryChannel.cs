@@ -50,7 +50,7 @@ public sealed record MemoryChannelOptions(int Capacity = 100, int TransactionCap
 /// Unlike Flume a take never waits: sinks wait on <see cref="WaitForEventsAsync"/> instead, so a batch
 /// leaves as soon as the channel has nothing more, rather than after keep-alive seconds.
 /// </summary>
-public sealed class MemoryChannel : IChannel, ITransactionalCapacity
+public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapacity, IChannelBacklog
 {
     private const int ByteUnit = 100;
 
@@ -97,6 +97,10 @@ public sealed class MemoryChannel : IChannel, ITransactionalCapacity
 
     public int Capacity => _capacity;
 
+    long IChannelBacklog.Backlog => Size;
+
+    bool IChannelBacklog.IsDurable => false;
+
     public int TransactionCapacity => _options.TransactionCapacity;
 
     public long PutSuccessCount => Interlocked.Read(ref _putSuccess);
@@ -114,6 +118,18 @@ public sealed class MemoryChannel : IChannel, ITransactionalCapacity
         State = LifecycleState.Stop;
         _eventsArrived.Set();
         return Task.CompletedTask;
+    }
+
+    public bool TryReconfigure(ComponentContext ctx)
+    {
+        var options = MemoryChannelOptions.FromContext(ctx);
+        if (ctx.HasErrors)
+        {
+            return false;
+        }
+
+        Reconfigure(options);
+        return true;
     }
 
     /// <summary>Applies new settings in place (a reload keeps the queued events).</summary>

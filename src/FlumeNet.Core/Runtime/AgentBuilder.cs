@@ -148,6 +148,9 @@ public sealed class AgentBuilder
         _ => "DefaultSinkProcessor",
     };
 
+    /// <summary>Which registration built each live channel: a reload keeps a channel only under the same type.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IChannel, ComponentRegistration> BuiltBy = new();
+
     private Dictionary<string, IChannel> BuildChannels(AgentConfiguration agent, IReadOnlyList<IChannel>? previous, List<ConfigProblem> problems)
     {
         _logger.LogInformation("Creating channels");
@@ -164,14 +167,10 @@ public sealed class AgentBuilder
 
             _logger.LogInformation("Creating instance of channel {Channel} type {Type}", c.Name, c.Type);
             IChannel? channel;
-            if (previous?.FirstOrDefault(p => p.Name == c.Name) is MemoryChannel old && reg.Descriptor.Alias == "memory")
+            if (previous?.FirstOrDefault(p => p.Name == c.Name) is IReconfigurableChannel old
+                && BuiltBy.TryGetValue(old, out var oldReg) && oldReg == reg)
             {
-                var options = MemoryChannelOptions.FromContext(ctx);
-                channel = ctx.HasErrors ? null : old;
-                if (channel is not null)
-                {
-                    old.Reconfigure(options);
-                }
+                channel = old.TryReconfigure(ctx) ? old : null;
             }
             else
             {
@@ -184,6 +183,7 @@ public sealed class AgentBuilder
                 continue;
             }
 
+            BuiltBy.AddOrUpdate(channel, reg);
             _logger.LogInformation("Created channel {Channel}", c.Name);
             result[c.Name] = channel;
         }

@@ -114,17 +114,17 @@ public sealed class AgentRuntime : IAsyncDisposable
         }
     }
 
-    /// <summary>Gives running sinks a short while to empty memory channels before they stop.</summary>
+    /// <summary>Gives running sinks a short while to empty the channels whose events would not survive the stop.</summary>
     private static async Task DrainAsync(BuiltAgent agent, TimeSpan limit, CancellationToken cancellationToken)
     {
-        var memory = agent.Channels.OfType<Channels.MemoryChannel>().ToArray();
-        if (memory.Length == 0 || agent.SinkRunners.All(s => s.State != LifecycleState.Start))
+        var volatileChannels = agent.Channels.OfType<IChannelBacklog>().Where(c => !c.IsDurable).ToArray();
+        if (volatileChannels.Length == 0 || agent.SinkRunners.All(s => s.State != LifecycleState.Start))
         {
             return;
         }
 
         var deadline = DateTime.UtcNow + limit;
-        while (DateTime.UtcNow < deadline && memory.Any(m => m.Size > 0))
+        while (DateTime.UtcNow < deadline && volatileChannels.Any(m => m.Backlog > 0))
         {
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }

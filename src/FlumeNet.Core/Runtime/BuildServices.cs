@@ -1,3 +1,4 @@
+using FlumeNet.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace FlumeNet.Runtime;
@@ -5,5 +6,8 @@ namespace FlumeNet.Runtime;
 /// <summary>What components get from the runtime when they are built.</summary>
 public sealed record BuildServices(ILoggerFactory Loggers, TimeProvider Time, IReadOnlyDictionary<string, string> SystemProperties)
 {
+    /// <summary>Where components register their counter groups (read by the monitoring endpoints).</summary>
+    public MetricsRegistry Metrics { get; init; } = new();
+
     public static BuildServices Create(ILoggerFactory loggers) => new(loggers, TimeProvider.System, new Dictionary<string, string>());
 }

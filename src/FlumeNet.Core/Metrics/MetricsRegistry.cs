@@ -1,0 +1,64 @@
+namespace FlumeNet.Metrics;
+
+/// <summary>
+/// Every counter group of the process, by <c>Type.Name</c> (<c>SOURCE.r1</c>). A component registers its group when
+/// it is built; registering a group with the same key replaces the old one (as a JMX re-registration does).
+/// <see cref="Retain"/> drops the groups of components a reload removed. Thread-safe.
+/// </summary>
+public sealed class MetricsRegistry
+{
+    private readonly object _lock = new(); // guards _groups: registration happens on the build thread, reads on the HTTP thread
+    private readonly Dictionary<string, CounterGroup> _groups = new(StringComparer.Ordinal);
+
+    /// <summary>A registry nobody reads (tests, tools).</summary>
+    public static MetricsRegistry Detached => new();
+
+    public T Register<T>(T group)
+        where T : CounterGroup
+    {
+        lock (_lock)
+        {
+            _groups[Key(group)] = group;
+        }
+
+        return group;
+    }
+
+    /// <summary>Keeps only the groups in <paramref name="live"/> (the components of the configuration now running).</summary>
+    public void Retain(IEnumerable<CounterGroup> live)
+    {
+        var keep = live.Select(Key).ToHashSet(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            foreach (var key in _groups.Keys.Where(k => !keep.Contains(k)).ToList())
+            {
+                _groups.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>A snapshot of the registered groups, ordered by key.</summary>
+    public IReadOnlyList<CounterGroup> Groups()
+    {
+        lock (_lock)
+        {
+            return _groups.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToList();
+        }
+    }
+
+    public CounterGroup? Find(string type, string name)
+    {
+        lock (_lock)
+        {
+            return _groups.GetValueOrDefault(type + "." + name);
+        }
+    }
+
+    private static string Key(CounterGroup g) => g.Type + "." + g.Name;
+}
+
+/// <summary>A component that keeps a counter group (sources, channels and sinks that Flume counts, and ours).</summary>
+public interface IMetered
+{
+    CounterGroup Counters { get; }
+}
