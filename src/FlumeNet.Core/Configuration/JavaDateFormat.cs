@@ -12,6 +12,20 @@ internal static class JavaDateFormat
     public static string Format(DateTimeOffset t, string pattern)
     {
         var sb = new StringBuilder();
+        foreach (var (letter, count, literal) in Tokens(pattern))
+        {
+            sb.Append(letter == '\0' ? literal : Field(t, letter, count));
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The pattern as pieces: literal text (<c>Letter</c> = '\0'; quoted text, <c>''</c> as a quote, non-letters) or a
+    /// run of <c>Count</c> equal ASCII letters.
+    /// </summary>
+    internal static IEnumerable<(char Letter, int Count, string Literal)> Tokens(string pattern)
+    {
         int i = 0;
         while (i < pattern.Length)
         {
@@ -21,7 +35,7 @@ internal static class JavaDateFormat
                 int close = pattern.IndexOf('\'', i + 1);
                 if (close == i + 1)
                 {
-                    sb.Append('\'');
+                    yield return ('\0', 0, "'");
                     i += 2;
                     continue;
                 }
@@ -31,14 +45,14 @@ internal static class JavaDateFormat
                     close = pattern.Length;
                 }
 
-                sb.Append(pattern, i + 1, close - i - 1);
+                yield return ('\0', 0, pattern.Substring(i + 1, close - i - 1));
                 i = close + 1;
                 continue;
             }
 
             if (!char.IsAsciiLetter(c))
             {
-                sb.Append(c);
+                yield return ('\0', 0, c.ToString());
                 i++;
                 continue;
             }
@@ -49,11 +63,9 @@ internal static class JavaDateFormat
                 n++;
             }
 
-            sb.Append(Field(t, c, n));
+            yield return (c, n, string.Empty);
             i += n;
         }
-
-        return sb.ToString();
     }
 
     private static string Field(DateTimeOffset t, char c, int n)

@@ -62,6 +62,7 @@ public sealed class ComponentRegistry : IComponentCatalog
             .Add(ComponentKind.Sink, "logger", "org.apache.flume.sink.LoggerSink", (SinkFactory)((n, ch, c, s) => new LoggerSink(n, ch, c, s.Loggers)))
             .Add(ComponentKind.Sink, "null", "org.apache.flume.sink.NullSink", (SinkFactory)((n, ch, c, s) => new NullSink(n, ch, c, s.Loggers)))
             .Add(ComponentKind.Sink, "avro", "org.apache.flume.sink.AvroSink", (SinkFactory)((n, ch, c, s) => new AvroSink(n, ch, c, s)))
+            .Add(ComponentKind.Sink, "file_roll", "org.apache.flume.sink.RollingFileSink", (SinkFactory)((n, ch, c, s) => new RollingFileSink(n, ch, c, s)))
             .Add(ComponentKind.SinkProcessor, "default", "org.apache.flume.sink.DefaultSinkProcessor", null)
             .Add(ComponentKind.SinkProcessor, "failover", "org.apache.flume.sink.FailoverSinkProcessor", null)
             .Add(ComponentKind.SinkProcessor, "load_balance", "org.apache.flume.sink.LoadBalancingSinkProcessor", null)
@@ -70,6 +71,11 @@ public sealed class ComponentRegistry : IComponentCatalog
             .Add(ComponentKind.ChannelSelector, "load_balancing", "org.apache.flume.channel.LoadBalancingChannelSelector", (SelectorFactory)((ch, c) => new LoadBalancingChannelSelector(ch, c)))
             .Add(ComponentKind.Interceptor, "timestamp", ic + "TimestampInterceptor$Builder", (InterceptorFactory)((c, s) => new TimestampInterceptor(c, s.Time)))
             .Add(ComponentKind.Interceptor, "host", ic + "HostInterceptor$Builder", (InterceptorFactory)((c, s) => new HostInterceptor(c)))
-            .Add(ComponentKind.Interceptor, "static", ic + "StaticInterceptor$Builder", (InterceptorFactory)((c, s) => new StaticInterceptor(c)));
+            .Add(ComponentKind.Interceptor, "static", ic + "StaticInterceptor$Builder", (InterceptorFactory)((c, s) => new StaticInterceptor(c)))
+            .Add(ComponentKind.Interceptor, "regex_filter", ic + "RegexFilteringInterceptor$Builder", (InterceptorFactory)((c, s) => new RegexFilteringInterceptor(c, s.Loggers)))
+            .Add(ComponentKind.Interceptor, "regex_extractor", ic + "RegexExtractorInterceptor$Builder", (InterceptorFactory)((c, s) => new RegexExtractorInterceptor(c, s.Loggers)))
+            .Add(ComponentKind.Interceptor, "remove_header", ic + "RemoveHeaderInterceptor$Builder", (InterceptorFactory)((c, s) => new RemoveHeaderInterceptor(c)))
+            .Add(ComponentKind.Interceptor, "search_replace", ic + "SearchAndReplaceInterceptor$Builder", (InterceptorFactory)((c, s) => new SearchAndReplaceInterceptor(c)))
+            .Add(ComponentKind.Interceptor, UuidInterceptor.ClassName, UuidInterceptor.ClassName, (InterceptorFactory)((c, s) => new UuidInterceptor(c)));
     }
 }
