@@ -92,6 +92,7 @@ public sealed class AvroRpcClient : IAsyncDisposable
                         TargetHost = string.Empty, // like Java's SSLEngine without peer host: no SNI, no name check
                         RemoteCertificateValidationCallback = AvroTls.ClientValidator(options.TrustAllCerts, trusted),
                         EnabledSslProtocols = options.EnabledSslProtocols,
+                        CipherSuitesPolicy = AvroTls.CipherPolicy(options.CipherSuites),
                     },
                     cts.Token).ConfigureAwait(false);
             }

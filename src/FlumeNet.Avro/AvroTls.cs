@@ -79,6 +79,10 @@ public static class AvroTls
     /// Chain check against <paramref name="trusted"/> (custom root trust), ignoring host names like the
     /// Java sink (its SSLEngine has no peer host). Null <paramref name="trusted"/>: system trust, name ignored.
     /// </summary>
+    /// <summary>A policy limiting TLS to <paramref name="suites"/>; null when unset or where .NET has no suite policy.</summary>
+    internal static CipherSuitesPolicy? CipherPolicy(IReadOnlyList<TlsCipherSuite>? suites) =>
+        suites is not null && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) ? new CipherSuitesPolicy(suites) : null;
+
     internal static RemoteCertificateValidationCallback ClientValidator(bool trustAll, X509Certificate2Collection? trusted)
     {
         if (trustAll)

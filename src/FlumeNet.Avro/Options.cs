@@ -53,6 +53,9 @@ public sealed record AvroRpcClientOptions
     /// <summary>TLS versions offered; <see cref="SslProtocols.None"/> (default) lets the OS choose its secure defaults.</summary>
     public SslProtocols EnabledSslProtocols { get; init; } = SslProtocols.None;
 
+    /// <summary>Cipher suites offered (Flume include/exclude-cipher-suites; Linux and macOS). Null (default): the system's.</summary>
+    public IReadOnlyList<System.Net.Security.TlsCipherSuite>? CipherSuites { get; init; }
+
     /// <summary>Largest response accepted, in bytes. Default 16 MiB (a Flume response is a few bytes).</summary>
     public int MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
 
@@ -83,6 +86,9 @@ public sealed record AvroRpcServerOptions
 
     /// <summary>TLS versions accepted (Flume include/exclude-protocols); <see cref="SslProtocols.None"/> (default) = the OS's secure defaults.</summary>
     public SslProtocols EnabledSslProtocols { get; init; } = SslProtocols.None;
+
+    /// <summary>Cipher suites accepted (Flume include/exclude-cipher-suites; Linux and macOS). Null (default): the system's.</summary>
+    public IReadOnlyList<System.Net.Security.TlsCipherSuite>? CipherSuites { get; init; }
 
     /// <summary>ipFilter: return false to close a connection right after accept. Default null (accept all).</summary>
     public Func<IPAddress, bool>? AcceptClient { get; init; }

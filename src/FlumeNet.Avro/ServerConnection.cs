@@ -75,7 +75,7 @@ internal sealed class ServerConnection
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = ssl;
                 await ssl.AuthenticateAsServerAsync(
-                    new SslServerAuthenticationOptions { ServerCertificate = cert, ClientCertificateRequired = false, EnabledSslProtocols = options.EnabledSslProtocols },
+                    new SslServerAuthenticationOptions { ServerCertificate = cert, ClientCertificateRequired = false, EnabledSslProtocols = options.EnabledSslProtocols, CipherSuitesPolicy = AvroTls.CipherPolicy(options.CipherSuites) },
                     setupCts.Token).ConfigureAwait(false);
             }
 

@@ -29,7 +29,7 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
         _time = services.Time;
         _logger = services.Loggers.CreateLogger("org.apache.flume.sink.AbstractRpcSink");
         _clientLogger = services.Loggers.CreateLogger("org.apache.flume.api.NettyAvroRpcClient");
-        ctx.MarkKnown("type", "channel", "exclude-protocols", "include-protocols", "exclude-cipher-suites", "include-cipher-suites");
+        ctx.MarkKnown("type", "channel");
         var host = ctx.GetRequiredString("hostname");
         var port = ctx.GetInt("port", -1);
         if (port < 0 && !ctx.Problems.Any(p => p.Key == ctx.FullKey("port")))
@@ -69,6 +69,8 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
             TruststorePath = ctx.GetString("truststore") ?? (sys.TryGetValue("javax.net.ssl.trustStore", out var ts) ? ts : Environment.GetEnvironmentVariable("FLUME_SSL_TRUSTSTORE_PATH")),
             TruststorePassword = ctx.GetString("truststore-password") ?? (sys.TryGetValue("javax.net.ssl.trustStorePassword", out var tp) ? tp : Environment.GetEnvironmentVariable("FLUME_SSL_TRUSTSTORE_PASSWORD")),
             TruststoreType = ctx.GetString("truststore-type"),
+            EnabledSslProtocols = TlsLists.Protocols(ctx),
+            CipherSuites = TlsLists.CipherSuites(ctx),
         };
         _batch = new List<Event>(BatchSize);
     }

@@ -25,7 +25,7 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
     {
         _loggers = services.Loggers;
         _logger = services.Loggers.CreateLogger("org.apache.flume.source.AvroSource");
-        ctx.MarkKnown("type", "channels", "threads", "exclude-protocols", "include-protocols", "exclude-cipher-suites", "include-cipher-suites");
+        ctx.MarkKnown("type", "channels", "threads");
         _bind = ctx.GetRequiredString("bind");
         _port = ctx.GetInt("port", -1);
         if (_port < 0 && !ctx.Problems.Any(p => p.Key == ctx.FullKey("port")))
@@ -59,6 +59,8 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
             }
         }
 
+        var protocols = TlsLists.Protocols(ctx);
+        var cipherSuites = TlsLists.CipherSuites(ctx);
         Func<IPAddress, bool>? filter = null;
         if (ctx.GetBool("ipFilter", false))
         {
@@ -93,6 +95,8 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
             Port = Math.Max(0, _port),
             Compression = compression,
             ServerCertificate = cert,
+            EnabledSslProtocols = protocols,
+            CipherSuites = cipherSuites,
             AcceptClient = filter,
             EventFactory = Event.FromWire,
         };

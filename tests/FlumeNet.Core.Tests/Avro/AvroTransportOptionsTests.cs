@@ -41,6 +41,47 @@ public sealed class AvroTransportOptionsTests : IDisposable
         Assert.Equal(["a", "b", "c"], delivered);
     }
 
+    [Theory]
+    [InlineData("TLSv1.2", "TLSv1.2", true)]
+    [InlineData("TLSv1.3", "TLSv1.3", true)]
+    [InlineData("TLSv1.3", "TLSv1.2", false)]
+    public async Task IncludeProtocolsLimitTheTlsVersion(string sourceProtocols, string sinkProtocols, bool delivered)
+    {
+        var keystore = WriteCertificate("PEM");
+        var result = await DeliverAsync(
+            [("ssl", "true"), ("keystore", keystore), ("keystore-type", "PEM"), ("include-protocols", sourceProtocols)],
+            [("ssl", "true"), ("trust-all-certs", "true"), ("include-protocols", sinkProtocols)]);
+        Assert.Equal(delivered ? ["a", "b", "c"] : null, result);
+    }
+
+    [Theory]
+    [InlineData("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", true)]
+    [InlineData("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", false)]
+    public async Task IncludeCipherSuitesLimitTheSuites(string sourceSuites, string sinkSuites, bool delivered)
+    {
+        var keystore = WriteCertificate("PEM");
+        var result = await DeliverAsync(
+            [("ssl", "true"), ("keystore", keystore), ("keystore-type", "PEM"), ("include-protocols", "TLSv1.2"), ("include-cipher-suites", sourceSuites)],
+            [("ssl", "true"), ("trust-all-certs", "true"), ("exclude-protocols", "SSLv3 TLSv1.3"), ("include-cipher-suites", sinkSuites)]);
+        Assert.Equal(delivered ? ["a", "b", "c"] : null, result);
+    }
+
+    [Theory]
+    [InlineData("exclude-protocols", "TLSv1.2, TLSv1.3")]
+    [InlineData("include-protocols", "TLSv1 SSLv3")]
+    [InlineData("include-cipher-suites", "TLS_NOT_A_SUITE")]
+    [InlineData("exclude-cipher-suites", "TLS_NOT_A_SUITE")]
+    public void TlsListsThatLeaveNothingOrNameUnknownItemsAreErrors(string key, string value)
+    {
+        var source = Ctx("a1.sources.r1.", ("bind", "127.0.0.1"), ("port", "0"), (key, value));
+        _ = new AvroSource("r1", Processor(Channel()), source, Services);
+        Assert.Contains(source.Problems, p => p.Severity == ProblemSeverity.Error && p.Key == "a1.sources.r1." + key);
+
+        var sink = Ctx("a1.sinks.k1.", ("hostname", "127.0.0.1"), ("port", "1"), (key, value));
+        _ = new AvroSink("k1", Channel(), sink, Services);
+        Assert.Contains(sink.Problems, p => p.Severity == ProblemSeverity.Error && p.Key == "a1.sinks.k1." + key);
+    }
+
     [Fact]
     public async Task DeflateOnBothSides()
     {
@@ -98,7 +139,8 @@ public sealed class AvroTransportOptionsTests : IDisposable
         }
     }
 
-    private async Task<List<string>> DeliverAsync((string, string)[] sourceKeys, (string, string)[] sinkKeys)
+    /// <summary>Sends a, b, c from an avro sink to an avro source; null when the sink could not deliver (events kept).</summary>
+    private async Task<List<string>?> DeliverAsync((string, string)[] sourceKeys, (string, string)[] sinkKeys)
     {
         var collector = Channel();
         var sctx = Ctx("a1.sources.r1.", [("bind", "127.0.0.1"), ("port", "0"), .. sourceKeys]);
@@ -112,8 +154,20 @@ public sealed class AvroTransportOptionsTests : IDisposable
             var sink = new AvroSink("k1", channel, kctx, Services);
             Assert.False(kctx.HasErrors, string.Join("; ", kctx.Problems));
             await sink.StartAsync(CancellationToken.None);
-            Assert.Equal(SinkStatus.Ready, await sink.ProcessAsync(CancellationToken.None));
-            await sink.StopAsync(CancellationToken.None);
+            try
+            {
+                Assert.Equal(SinkStatus.Ready, await sink.ProcessAsync(CancellationToken.None));
+            }
+            catch (EventDeliveryException)
+            {
+                Assert.Equal(3, channel.Size);
+                return null;
+            }
+            finally
+            {
+                await sink.StopAsync(CancellationToken.None);
+            }
+
             Assert.Equal(0, channel.Size);
 
             var bodies = new List<string>();

@@ -1,0 +1,81 @@
+using System.Net.Security;
+using System.Security.Authentication;
+
+namespace FlumeNet.Configuration;
+
+/// <summary>
+/// Flume's TLS list keys, shared by the components that speak TLS: <c>include-protocols</c> / <c>exclude-protocols</c>
+/// (default exclude <c>SSLv3</c>) and <c>include-cipher-suites</c> / <c>exclude-cipher-suites</c>, space- or
+/// comma-separated, with Java's names (<c>TLSv1.2</c>; IANA cipher suite names such as
+/// <c>TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256</c>). .NET offers TLS 1.2 and 1.3 only; the lists narrow that.
+/// </summary>
+internal static class TlsLists
+{
+    private static readonly (string Name, SslProtocols Value)[] Offered = [("TLSv1.2", SslProtocols.Tls12), ("TLSv1.3", SslProtocols.Tls13)];
+
+    /// <summary>The TLS versions left after the lists; a list that leaves none is an error naming its key.</summary>
+    public static SslProtocols Protocols(ComponentContext ctx)
+    {
+        var include = Names(ctx.GetString("include-protocols"));
+        var exclude = Names(ctx.GetString("exclude-protocols") ?? "SSLv3");
+        var result = SslProtocols.None;
+        foreach (var (name, value) in Offered)
+        {
+            if ((include.Count == 0 || include.Contains(name)) && !exclude.Contains(name))
+            {
+                result |= value;
+            }
+        }
+
+        if (result == SslProtocols.None)
+        {
+            ctx.Error(include.Count > 0 ? "include-protocols" : "exclude-protocols", "leaves no TLS version to use (FlumeNet speaks TLSv1.2 and TLSv1.3)");
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The cipher suites left after the lists, or null when neither list is set (the system's defaults). An unknown
+    /// name, or lists that leave nothing, are errors naming the key. Applied on Linux and macOS (where .NET supports a
+    /// suite policy); elsewhere a warning says the lists are ignored.
+    /// </summary>
+    public static IReadOnlyList<TlsCipherSuite>? CipherSuites(ComponentContext ctx)
+    {
+        var include = Names(ctx.GetString("include-cipher-suites"));
+        var exclude = Names(ctx.GetString("exclude-cipher-suites"));
+        if (include.Count == 0 && exclude.Count == 0)
+        {
+            return null;
+        }
+
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            ctx.Warn(include.Count > 0 ? "include-cipher-suites" : "exclude-cipher-suites", "cipher suite lists are applied on Linux and macOS only; ignored here");
+            return null;
+        }
+
+        var known = Enum.GetValues<TlsCipherSuite>().Where(s => s.ToString().StartsWith("TLS_", StringComparison.Ordinal)).ToDictionary(s => s.ToString(), StringComparer.Ordinal);
+        foreach (var (key, names) in new[] { ("include-cipher-suites", include), ("exclude-cipher-suites", exclude) })
+        {
+            foreach (var unknown in names.Where(n => !known.ContainsKey(n)))
+            {
+                ctx.Error(key, $"unknown cipher suite '{unknown}'");
+            }
+        }
+
+        var result = (include.Count > 0 ? include.Where(known.ContainsKey).Select(n => known[n]) : known.Values)
+            .Where(s => !exclude.Contains(s.ToString()))
+            .Distinct()
+            .ToList();
+        if (result.Count == 0)
+        {
+            ctx.Error(include.Count > 0 ? "include-cipher-suites" : "exclude-cipher-suites", "leaves no cipher suite to use");
+        }
+
+        return result;
+    }
+
+    private static HashSet<string> Names(string? value) =>
+        (value ?? string.Empty).Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+}
