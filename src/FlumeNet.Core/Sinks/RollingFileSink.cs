@@ -142,7 +142,6 @@ internal sealed class RollingFileSink : SinkBase, IBatchingComponent, IMetered
             throw;
         }
 
-        _counters.CountBatch(taken, BatchSize);
         _counters.AddEventDrainSuccess(taken);
         return ValueTask.FromResult(status);
     }

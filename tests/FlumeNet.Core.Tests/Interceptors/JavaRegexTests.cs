@@ -30,6 +30,8 @@ public sealed class JavaRegexTests
     [InlineData(@"^[\p{Upper}\d]+$", "A1", true)]
     [InlineData(@"^\p{IsLu}$", "A", true)]
     [InlineData(@"^\h$", "\t", true)]
+    [InlineData(@"^\p{InGreek}+$", "αβ", true)]
+    [InlineData(@"^\p{InBasicLatin}+$", "αβ", false)]
     [InlineData(@"^a\Rb$", "a\r\nb", true)]
     [InlineData(@"^\x{41}$", "A", true)]
     [InlineData(@"^[a-z&&[^aeiou]]+$", "bcd", true)]
