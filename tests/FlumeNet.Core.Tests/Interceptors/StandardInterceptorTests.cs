@@ -1,6 +1,7 @@
 using FlumeNet.Configuration;
 using FlumeNet.Core.Tests.Support;
 using FlumeNet.Interceptors;
+using FlumeNet.Runtime;
 using Microsoft.Extensions.Logging;
 using static FlumeNet.Core.Tests.Support.TestChannels;
 
@@ -178,6 +179,23 @@ public sealed class StandardInterceptorTests
         var badCharset = ICtx(("searchPattern", "a"), ("charset", "NOPE-9"));
         _ = new SearchAndReplaceInterceptor(badCharset);
         Assert.Contains("interceptors.i1.charset", Error(badCharset), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("regex_filter", "org.apache.flume.interceptor.RegexFilteringInterceptor$Builder")]
+    [InlineData("REGEX_EXTRACTOR", "org.apache.flume.interceptor.RegexExtractorInterceptor$Builder")]
+    [InlineData("remove_header", "org.apache.flume.interceptor.RemoveHeaderInterceptor$Builder")]
+    [InlineData("search_replace", "org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder")]
+    [InlineData(null, "org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder")]
+    public void Registered_by_alias_and_by_flume_class_name(string? alias, string className)
+    {
+        var byClass = ComponentRegistry.Default.Find(ComponentKind.Interceptor, className);
+        Assert.NotNull(byClass);
+        Assert.Equal(className, byClass.ClassName);
+        if (alias is not null)
+        {
+            Assert.Equal(byClass, ComponentRegistry.Default.Find(ComponentKind.Interceptor, alias));
+        }
     }
 
     [Fact]
