@@ -176,9 +176,9 @@ internal sealed class RollingFileSink : SinkBase, IBatchingComponent, IMetered
             {
                 CloseFile();
             }
-            catch (IOException ex)
+            catch (EventDeliveryException ex)
             {
-                _logger.LogError("Unable to close output stream {Path}: {Message}", _path, ex.Message);
+                _logger.LogError("Unable to close output stream: {Message}", ex.Message);
             }
         }
 
