@@ -216,7 +216,7 @@ public sealed class AgentBuilder
         var component = ctx.HasErrors ? null : Create(() => factory(c.Name, processor, ctx, _services), ctx);
         CheckBatchSize("source", component, sourceChannels, ctx);
 
-        if (!Finish(ctx, problems) || component is null)
+        if (!Finish(ctx, problems, built: component is not null) || component is null)
         {
             Report(problems, new ConfigProblem(ProblemSeverity.Error, c.KeyPrefix + "type", $"Source {c.Name} has been removed due to an error during configuration"));
             return null;
@@ -357,9 +357,14 @@ public sealed class AgentBuilder
     }
 
     /// <summary>Reports the component's problems plus its unknown keys; false when it must be dropped.</summary>
-    private bool Finish(ComponentContext ctx, List<ConfigProblem> problems)
+    /// <param name="built">False when the component was never built (its own keys were never read, so none is "unknown").</param>
+    private bool Finish(ComponentContext ctx, List<ConfigProblem> problems, bool built = true)
     {
-        ReportUnknownKeys(ctx);
+        if (built)
+        {
+            ReportUnknownKeys(ctx);
+        }
+
         ReportAll(problems, ctx.Problems);
         return !ctx.HasErrors;
     }

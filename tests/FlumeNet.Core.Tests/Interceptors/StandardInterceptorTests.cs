@@ -46,6 +46,25 @@ public sealed class StandardInterceptorTests
     }
 
     [Fact]
+    public void A_bad_regex_drops_its_source_naming_the_key_and_nothing_else()
+    {
+        var props = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["type"] = "seq", ["channels"] = "c1", ["batchSize"] = "10", ["interceptors"] = "i1",
+            ["interceptors.i1.type"] = "regex_filter", ["interceptors.i1.regex"] = "(5",
+        };
+        var channel = new ComponentConfig("c1", "memory", new Dictionary<string, string> { ["type"] = "memory" }, "a1.channels.c1.");
+        var source = new SourceConfig(new ComponentConfig("r1", "seq", props, "a1.sources.r1."), ["c1"]);
+        var sink = new SinkConfig(new ComponentConfig("k1", "null", new Dictionary<string, string> { ["type"] = "null", ["channel"] = "c1" }, "a1.sinks.k1."), "c1");
+        var built = new AgentBuilder(ComponentRegistry.Default, BuildServices.Create(new LogCapture())).Build(new AgentConfiguration("a1", [channel], [source], [sink], []), null);
+
+        Assert.Equal(
+            ["a1.sources.r1.interceptors.i1.regex", "a1.sources.r1.type"],
+            built.Problems.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Contains(built.Problems, p => p.Message == "Source r1 has been removed due to an error during configuration");
+    }
+
+    [Fact]
     public void Regex_extractor_user_guide_example_1()
     {
         var i = new RegexExtractorInterceptor(
