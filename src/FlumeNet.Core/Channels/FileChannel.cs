@@ -16,6 +16,9 @@ namespace FlumeNet.Channels;
 /// </summary>
 public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity, IChannelBacklog, IMetered
 {
+    /// <summary>How soon after a take-only commit its records are fsynced (they do not wait for it).</summary>
+    internal static readonly TimeSpan LazySyncDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly object _lock = new();           // queue, in-flight takes, capacity, checkpoint handshake
     private readonly object _checkpointLock = new(); // one checkpoint at a time; open/close
     private readonly object _spaceLock = new();
@@ -33,6 +36,8 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
     private List<DirectoryLock> _locks = new();
     private Timer? _checkpointTimer;
     private Timer? _fsyncTimer;
+    private Timer? _lazySyncTimer;
+    private int _lazySyncPending;
     private Task? _opening;
     private string? _startupError;
     private long _inFlight;        // pointers taken by open transactions
@@ -398,6 +403,15 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
         }
     }
 
+    private void ScheduleLazySync()
+    {
+        if (Interlocked.Exchange(ref _lazySyncPending, 1) == 0)
+        {
+            _lazySyncTimer ??= new Timer(_ => { Interlocked.Exchange(ref _lazySyncPending, 0); TimedSync(); }, null, Timeout.Infinite, Timeout.Infinite);
+            _lazySyncTimer.Change(LazySyncDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
     private void TimedSync()
     {
         try
@@ -481,6 +495,7 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
     {
         _checkpointTimer?.Change(Timeout.Infinite, Timeout.Infinite);
         _fsyncTimer?.Change(Timeout.Infinite, Timeout.Infinite);
+        _lazySyncTimer?.Change(Timeout.Infinite, Timeout.Infinite);
         if (_log is { } log)
         {
             try
@@ -604,6 +619,7 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
         var puts = tx.Puts;
         var takes = tx.Taken.Count;
         var putCount = puts?.Count ?? 0;
+        CountAttempts(tx);
         if (putCount == 0 && takes == 0)
         {
             return;
@@ -650,7 +666,16 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
 
                 if (_options.FsyncPerTransaction)
                 {
-                    log.WaitDurable(sequence);
+                    if (putCount > 0)
+                    {
+                        log.WaitDurable(sequence);
+                    }
+                    else
+                    {
+                        // A take-only commit: losing its records to a power cut redelivers events, it never loses
+                        // any, so it does not wait; a sync follows within LazySyncDelay (or with the next put).
+                        ScheduleLazySync();
+                    }
                 }
 
                 lock (_lock)
@@ -749,8 +774,23 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
         }
     }
 
+    private void CountAttempts(FileTransaction tx)
+    {
+        if (tx.Puts is { Count: > 0 } puts)
+        {
+            _counter.AddEventPutAttempt(puts.Count);
+        }
+
+        if (tx.TakeAttempts > 0)
+        {
+            _counter.AddEventTakeAttempt(tx.TakeAttempts);
+            tx.TakeAttempts = 0;
+        }
+    }
+
     private void RollbackCore(FileTransaction tx)
     {
+        CountAttempts(tx);
         if (tx.Taken.Count == 0)
         {
             return;
@@ -799,6 +839,9 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
 
         public SegmentReader? Reader { get; set; }
 
+        /// <summary>Take calls since the last commit or rollback (counted in the metrics per transaction).</summary>
+        public int TakeAttempts { get; set; }
+
         protected override void DoPut(Event e)
         {
             _channel.OpenLog();
@@ -808,7 +851,6 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
                 throw new ChannelException($"Put queue for FileBackedTransaction of capacity {_capacity} full, consider committing more frequently, increasing capacity or increasing thread count. [channel={_channel.Name}]");
             }
 
-            _channel._counter.AddEventPutAttempt();
             Puts.Add(e);
         }
 
@@ -819,7 +861,7 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
                 throw new ChannelException($"Take list for FileBackedTransaction, capacity {_capacity} full, consider committing more frequently, increasing capacity, or increasing thread count. [channel={_channel.Name}]");
             }
 
-            _channel._counter.AddEventTakeAttempt();
+            TakeAttempts++;
             while (true)
             {
                 var p = _channel.TakePointer(this);

@@ -30,6 +30,8 @@ internal static class LogFormat
     /// <summary>Largest payload accepted when reading (an event is far smaller; guards against garbage lengths).</summary>
     public const int MaxPayload = 512 * 1024 * 1024;
 
+    private static readonly Dictionary<string, string> EmptyHeaders = new();
+
     public static string SegmentFileName(int id) => "log-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static bool TryParseSegmentFileName(string name, out int id)
@@ -54,7 +56,8 @@ internal static class LogFormat
     {
         var start = buffer.WrittenCount;
         var payloadSize = 1 + VarIntSize(e.Headers.Count) + VarIntSize(e.BodyArray.Length) + e.BodyArray.Length;
-        foreach (var (k, v) in e.Headers)
+        var headers = e.Headers.Count == 0 ? null : e.Headers;
+        foreach (var (k, v) in headers ?? EmptyHeaders)
         {
             var kl = Encoding.UTF8.GetByteCount(k);
             var vl = Encoding.UTF8.GetByteCount(v);
@@ -66,7 +69,7 @@ internal static class LogFormat
         p[0] = (byte)RecordType.Put;
         var pos = 1;
         pos += WriteVarInt(p[pos..], e.Headers.Count);
-        foreach (var (k, v) in e.Headers)
+        foreach (var (k, v) in headers ?? EmptyHeaders)
         {
             pos += WriteString(p[pos..], k);
             pos += WriteString(p[pos..], v);
