@@ -117,6 +117,7 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
             }
 
             _counter.Start();
+            _counter.SetChannelCapacity(_options.Capacity);
             State = LifecycleState.Idle;
             _opening = Task.Run(Open, CancellationToken.None);
         }

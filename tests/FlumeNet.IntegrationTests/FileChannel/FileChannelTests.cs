@@ -69,6 +69,7 @@ public sealed class FileChannelTests(ITestOutputHelper output)
             }
 
             await client;
+            Assert.All(agents, a => Assert.Equal(1, a.CountLines("Queue Size after replay")));
             var bodies = Collector.WaitForBodies(collector, total, TimeSpan.FromSeconds(60));
             var expected = Enumerable.Range(0, total).Select(Body).ToHashSet();
             Retry.Until(() => (bodies = LoggerLines.Bodies(collector.Lines)).ToHashSet().IsSupersetOf(expected), TimeSpan.FromSeconds(60), () => $"missing {expected.Except(bodies).Count()} events, e.g. {string.Join(", ", expected.Except(bodies).Take(5))}");
