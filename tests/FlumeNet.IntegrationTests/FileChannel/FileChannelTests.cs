@@ -70,6 +70,7 @@ public sealed class FileChannelTests(ITestOutputHelper output)
 
             await client;
             Assert.All(agents, a => Assert.Equal(1, a.CountLines("Queue Size after replay")));
+            Assert.All(agents, a => Assert.True(a.CountLines("Waiting for channel: c1 to start. Sleeping for 500 ms") >= 1));
             var bodies = Collector.WaitForBodies(collector, total, TimeSpan.FromSeconds(60));
             var expected = Enumerable.Range(0, total).Select(Body).ToHashSet();
             Retry.Until(() => (bodies = LoggerLines.Bodies(collector.Lines)).ToHashSet().IsSupersetOf(expected), TimeSpan.FromSeconds(60), () => $"missing {expected.Except(bodies).Count()} events, e.g. {string.Join(", ", expected.Except(bodies).Take(5))}");
