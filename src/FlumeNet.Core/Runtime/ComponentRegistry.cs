@@ -4,6 +4,8 @@ using FlumeNet.Interceptors;
 using FlumeNet.Selectors;
 using FlumeNet.Sinks;
 using FlumeNet.Sources;
+using FlumeNet.Sources.Http;
+using FlumeNet.Sources.Syslog;
 
 namespace FlumeNet.Runtime;
 
@@ -59,6 +61,11 @@ public sealed class ComponentRegistry : IComponentCatalog
             .Add(ComponentKind.Source, "seq", src + "SequenceGeneratorSource", (SourceFactory)((n, p, c, s) => new SequenceGeneratorSource(n, p, c, s.Loggers)))
             .Add(ComponentKind.Source, "netcat", src + "NetcatSource", (SourceFactory)((n, p, c, s) => new NetcatSource(n, p, c, s.Loggers)))
             .Add(ComponentKind.Source, "avro", src + "AvroSource", (SourceFactory)((n, p, c, s) => new AvroSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "http", src + "http.HTTPSource", (SourceFactory)((n, p, c, s) => new HttpSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "syslogtcp", src + "SyslogTcpSource", (SourceFactory)((n, p, c, s) => new SyslogTcpSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "syslogudp", src + "SyslogUDPSource", (SourceFactory)((n, p, c, s) => new SyslogUdpSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "multiport_syslogtcp", src + "MultiportSyslogTCPSource", (SourceFactory)((n, p, c, s) => new MultiportSyslogTcpSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "netcatudp", src + "NetcatUdpSource", (SourceFactory)((n, p, c, s) => new NetcatUdpSource(n, p, c, s.Loggers)))
             .Add(ComponentKind.Sink, "logger", "org.apache.flume.sink.LoggerSink", (SinkFactory)((n, ch, c, s) => new LoggerSink(n, ch, c, s.Loggers)))
             .Add(ComponentKind.Sink, "null", "org.apache.flume.sink.NullSink", (SinkFactory)((n, ch, c, s) => new NullSink(n, ch, c, s.Loggers)))
             .Add(ComponentKind.Sink, "avro", "org.apache.flume.sink.AvroSink", (SinkFactory)((n, ch, c, s) => new AvroSink(n, ch, c, s)))
