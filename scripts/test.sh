@@ -21,6 +21,20 @@ if ! /usr/bin/python3 -c 'import avro.ipc' >/dev/null 2>&1; then
   fi
 fi
 
+# The http and syslog source tests drive curl and util-linux's logger (Debian: curl, bsdutils).
+missing=()
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v logger >/dev/null 2>&1 || missing+=(bsdutils)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing[*]} (for the http and syslog source tests)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 \
+      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; }
+  else
+    echo "warning: ${missing[*]} missing and cannot be installed here; the http/syslog source tests will fail" >&2
+  fi
+fi
+
 export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build FlumeNet.sln -c Release --nologo -v q

@@ -93,6 +93,38 @@ public sealed class HttpSourceTests
         }
     }
 
+    [Fact]
+    public async Task Tls_with_a_pem_keystore_serves_https()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var req = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var pem = Path.Combine(Path.GetTempPath(), $"flumenet-http-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(pem, cert.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem());
+        try
+        {
+            var ch = Memory();
+            var source = Http(ch, ("ssl", "true"), ("keystore", pem), ("keystore-type", "PEM"), ("exclude-protocols", "SSLv3 TLSv1.3"));
+            await source.StartAsync(CancellationToken.None);
+            try
+            {
+                using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.Thumbprint == cert.Thumbprint };
+                using var https = new HttpClient(handler);
+                var r = await https.PostAsync($"https://127.0.0.1:{source.LocalEndPoint!.Port}/", Json("""[{"body":"secure"}]"""));
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+                Assert.Equal(["secure"], Drain(ch));
+            }
+            finally
+            {
+                await source.StopAsync(CancellationToken.None);
+            }
+        }
+        finally
+        {
+            File.Delete(pem);
+        }
+    }
+
     [Theory]
     [InlineData("handler", "org.example.MyHandler", "a1.sources.r1.handler")]
     [InlineData("keystore-type", "JKS", "a1.sources.r1.keystore-type")]

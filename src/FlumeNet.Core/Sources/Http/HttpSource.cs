@@ -7,15 +7,12 @@ using FlumeNet.Avro;
 using FlumeNet.Configuration;
 using FlumeNet.Metrics;
 using FlumeNet.Runtime;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -42,7 +39,6 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
     private readonly List<TlsCipherSuite>? _cipherSuites;
     private readonly SourceCounter _counters;
     private KestrelServer? _server;
-    private ServiceProvider? _services;
 
     public HttpSource(string name, ChannelProcessor processor, ComponentContext ctx, BuildServices services)
         : base(name, processor)
@@ -95,24 +91,19 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
         options.Limits.MaxRequestBodySize = _handler is BlobHandler ? null : _maxRequestBytes;
         options.Limits.RequestHeadersTimeout = _requestTimeout;
         options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Math.Max(_requestTimeout.TotalSeconds, 30));
-        options.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(Math.Min(5, _requestTimeout.TotalSeconds)));
 
-        // Kestrel's HTTPS middleware takes its logger factory from the application services.
-        _services = new ServiceCollection().AddSingleton(_loggers).BuildServiceProvider();
-        options.ApplicationServices = _services;
         options.Listen(_address, _port, listen =>
         {
             listen.Protocols = HttpProtocols.Http1;
             if (_certificate is not null)
             {
-                var https = new HttpsConnectionAdapterOptions { ServerCertificate = _certificate, SslProtocols = _protocols };
+                var tls = new SslServerAuthenticationOptions { ServerCertificate = _certificate, EnabledSslProtocols = _protocols };
                 if (_cipherSuites is not null && OperatingSystem.IsLinux())
                 {
-                    var policy = new CipherSuitesPolicy(_cipherSuites);
-                    https.OnAuthenticate = (_, ssl) => ssl.CipherSuitesPolicy = policy;
+                    tls.CipherSuitesPolicy = new CipherSuitesPolicy(_cipherSuites);
                 }
 
-                listen.UseHttps(https);
+                listen.Use(new TlsConnectionMiddleware(tls, _requestTimeout, _logger).Wrap);
             }
         });
 
@@ -125,7 +116,6 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
         catch (Exception ex)
         {
             server.Dispose();
-            await _services.DisposeAsync().ConfigureAwait(false);
             throw new IOException($"http source {Name}: cannot listen on {_bind}:{_port}: {ex.Message}", ex);
         }
 
@@ -153,12 +143,6 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
 
             _server.Dispose();
             _server = null;
-        }
-
-        if (_services is not null)
-        {
-            await _services.DisposeAsync().ConfigureAwait(false);
-            _services = null;
         }
 
         _counters.Stop();
