@@ -38,6 +38,7 @@ internal sealed class MultiportSyslogTcpSource : SourceBase, IEventDrivenSource,
         _logger = services.Loggers.CreateLogger("org.apache.flume.source.MultiportSyslogTCPSource");
         _time = services.Time;
         ctx.MarkKnown("type", "channels", "numProcessors");
+        SyslogSupport.RejectUnsupported(ctx);
         _host = ctx.GetString("host");
         _address = SyslogSupport.ResolveHost(ctx, "host", _host);
         var ports = ctx.GetString("ports");

@@ -24,6 +24,7 @@ internal abstract class SingleSocketSyslogSource : SourceBase, IEventDrivenSourc
         _stopping = stopping;
         Logger = services.Loggers.CreateLogger(loggerName);
         ctx.MarkKnown("type", "channels");
+        SyslogSupport.RejectUnsupported(ctx);
         Address = SyslogSupport.ResolveHost(ctx, "host", hostRequired ? ctx.GetRequiredString("host") : ctx.GetString("host"));
         Port = RequiredPort(ctx);
         Keep = SyslogKeepFields.Parse(ctx.GetString("keepFields"));

@@ -35,6 +35,24 @@ internal static class SyslogSupport
         }
     }
 
+    /// <summary>
+    /// Keys FlumeNet's syslog sources do not implement: <c>ssl</c> = true is an error (serving plain text where TLS
+    /// was asked for would be worse than not starting); the undocumented <c>format.*</c> pattern is warned about.
+    /// </summary>
+    public static void RejectUnsupported(ComponentContext ctx)
+    {
+        if (ctx.GetBool("ssl", false))
+        {
+            ctx.Error("ssl", "TLS is not supported by FlumeNet's syslog sources (use a TLS-terminating relay, or the avro or http source)");
+        }
+
+        ctx.MarkKnown("keystore", "keystore-password", "keystore-type", "exclude-protocols", "include-protocols", "exclude-cipher-suites", "include-cipher-suites");
+        if (ctx.GetSubProperties("format.").Count > 0)
+        {
+            ctx.Warn("format.regex", "custom syslog formats (format.*) are not supported and are ignored; RFC 5424 and RFC 3164 are parsed");
+        }
+    }
+
     /// <summary>Flume's <c>Metrics: SOURCE:r1{src.events.received=…, …}</c> text of a stop line.</summary>
     public static string Describe(CounterGroup counters)
     {
