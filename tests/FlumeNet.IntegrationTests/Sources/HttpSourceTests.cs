@@ -78,6 +78,9 @@ public sealed class HttpSourceTests
             Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(reply, 0, n), StringComparison.Ordinal);
         }
 
+        Retry.Until(() => agent.CountLines("Invalid request line") == 1, TimeSpan.FromSeconds(10), () => "garbage not logged once:\n" + agent.Tail());
+        Assert.Equal(1, agent.CountLines("Request body too large. The max request body size is 65536 bytes."));
+
         using var slow = new TcpClient();
         slow.Connect(IPAddress.Loopback, port);
         slow.GetStream().Write("POST / HTTP/1.1\r\nHost: x\r\n"u8);
@@ -95,6 +98,7 @@ public sealed class HttpSourceTests
         }
 
         Assert.True(read == 0 || Encoding.ASCII.GetString(buf, 0, read).StartsWith("HTTP/1.1 408", StringComparison.Ordinal), "the stalled client should be answered 408 or closed");
+        Retry.Until(() => agent.CountLines("Reading the request headers timed out.") == 1, TimeSpan.FromSeconds(10), () => "stalled client not logged once:\n" + agent.Tail());
         Assert.Equal(("200", string.Empty), Curl(port, """[{"body":"fourth event"}]"""));
         Assert.Equal(["first event", "second event", "third event", "fourth event"], Collector.WaitForBodies(agent, 4, TimeSpan.FromSeconds(20)));
 

@@ -107,8 +107,9 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
             }
         });
 
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggers);
-        var server = new KestrelServer(Options.Create(options), transport, _loggers);
+        var loggers = new KestrelLogBridge(_loggers, _logger);
+        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggers);
+        var server = new KestrelServer(Options.Create(options), transport, loggers);
         try
         {
             await server.StartAsync(new Application(HandleAsync), cancellationToken).ConfigureAwait(false);
@@ -177,7 +178,7 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex)
         {
             // Kestrel's own limits: body over maxRequestBytes (413), body arriving too slowly (408), bad framing (400).
-            _logger.LogWarning("Received bad request from client {Peer}: {Message}", Peer(context), ex.Message);
+            // Kestrel logs these itself, through KestrelLogBridge: one WARN line.
             _counters.AddEventReadFail();
             await ErrorAsync(response, ex.StatusCode, "Bad request from client. " + ex.Message).ConfigureAwait(false);
             return;
