@@ -261,6 +261,11 @@ internal sealed class MultiportSyslogTcpSource : SourceBase, IEventDrivenSource,
             _logger.LogError("Error writing to channel, event dropped: {Message}", ex.Message);
             _counters.AddChannelWriteFail();
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogError("Error in syslog message handler: {Message}", ex.Message);
+            _counters.AddGenericProcessingFail();
+        }
         finally
         {
             batch.Clear();

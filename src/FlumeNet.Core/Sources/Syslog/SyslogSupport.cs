@@ -163,5 +163,10 @@ internal sealed class SyslogEventWriter(Runtime.ChannelProcessor processor, Sour
             sourceLogger.LogError("{What}: {Message}", channelError, ex.Message);
             counters.AddChannelWriteFail();
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            sourceLogger.LogError("Error parsing event from syslog stream, event dropped: {Message}", ex.Message);
+            counters.AddEventReadFail();
+        }
     }
 }
