@@ -166,4 +166,30 @@ public sealed class MultiportSyslogTests
 
         Assert.Equal(1, _log.Count(LogLevel.Information, "Multiport Syslog TCP source r1 stopped. Metrics: SOURCE:r1{"));
     }
+
+    [Theory]
+    [InlineData("syslogtcp", "port=1", "a1.sources.r1.host")]
+    [InlineData("syslogtcp", "host=127.0.0.1", "a1.sources.r1.port")]
+    [InlineData("syslogudp", "port=1 ssl=true", "a1.sources.r1.ssl")]
+    [InlineData("multiport_syslogtcp", "host=127.0.0.1", "a1.sources.r1.ports")]
+    [InlineData("multiport_syslogtcp", "ports=1 ssl=true", "a1.sources.r1.ssl")]
+    [InlineData("org.apache.flume.source.MultiportSyslogTCPSource", "ports=1 charset.default=NOPE", "a1.sources.r1.charset.default")]
+    [InlineData("org.apache.flume.source.NetcatUdpSource", "bind=127.0.0.1", "a1.sources.r1.port")]
+    [InlineData("org.apache.flume.source.http.HTTPSource", "bind=127.0.0.1", "a1.sources.r1.port")]
+    public void Syslog_config_errors_name_the_key(string type, string props, string key)
+    {
+        var ctx = Ctx.Named("r1", "a1.sources.r1.", [("type", type), .. props.Split(' ').Select(p => p.Split('=')).Select(p => (p[0], p[1]))]);
+        var factory = ComponentRegistry.Default.FindRegistration(FlumeNet.Configuration.ComponentKind.Source, type)!.Factory as SourceFactory;
+        _ = factory!("r1", Replicating(Memory()), ctx, BuildServices.Create(_log));
+        Assert.Equal(key, Assert.Single(ctx.Problems, p => p.Severity != FlumeNet.Configuration.ProblemSeverity.Warning).Key);
+    }
+
+    [Fact]
+    public void Custom_formats_are_warned_about()
+    {
+        var ctx = Ctx.Named("r1", "a1.sources.r1.", ("type", "syslogtcp"), ("host", "127.0.0.1"), ("port", "1"), ("format.regex", "(.*)"));
+        _ = new SyslogTcpSource("r1", Replicating(Memory()), ctx, BuildServices.Create(_log));
+        Assert.False(ctx.HasErrors);
+        Assert.Equal("a1.sources.r1.format.regex", Assert.Single(ctx.Problems).Key);
+    }
 }
