@@ -10,17 +10,6 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# The Avro interop tests drive Avro's own Python implementation (Debian's python3-avro).
-if ! /usr/bin/python3 -c 'import avro.ipc' >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing python3-avro (Avro's Python implementation, for the interop tests)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-avro) >/dev/null 2>&1 \
-      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-avro; }
-  else
-    echo "warning: python3-avro is missing and cannot be installed here; the interop tests will fail" >&2
-  fi
-fi
-
 # The http and syslog source tests drive curl and util-linux's logger (Debian: curl, bsdutils).
 missing=()
 command -v curl >/dev/null 2>&1 || missing+=(curl)
@@ -32,6 +21,17 @@ if [ ${#missing[@]} -gt 0 ]; then
       || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; }
   else
     echo "warning: ${missing[*]} missing and cannot be installed here; the http/syslog source tests will fail" >&2
+  fi
+fi
+
+# The Avro interop tests drive Avro's own Python implementation (Debian's python3-avro).
+if ! /usr/bin/python3 -c 'import avro.ipc' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing python3-avro (Avro's Python implementation, for the interop tests)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-avro) >/dev/null 2>&1 \
+      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-avro; }
+  else
+    echo "warning: python3-avro is missing and cannot be installed here; the interop tests will fail" >&2
   fi
 fi
 
