@@ -10,6 +10,20 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# The http and syslog source tests drive curl and util-linux's logger (Debian: curl, bsdutils).
+missing=()
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v logger >/dev/null 2>&1 || missing+=(bsdutils)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing[*]} (for the http and syslog source tests)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 \
+      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; }
+  else
+    echo "warning: ${missing[*]} missing and cannot be installed here; the http/syslog source tests will fail" >&2
+  fi
+fi
+
 # The Avro interop tests drive Avro's own Python implementation (Debian's python3-avro).
 if ! /usr/bin/python3 -c 'import avro.ipc' >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -6,6 +6,8 @@ using FlumeNet.Interceptors;
 using FlumeNet.Selectors;
 using FlumeNet.Sinks;
 using FlumeNet.Sources;
+using FlumeNet.Sources.Http;
+using FlumeNet.Sources.Syslog;
 
 namespace FlumeNet.Runtime;
 
@@ -72,6 +74,11 @@ public sealed class ComponentRegistry : IComponentCatalog
             .Add(ComponentKind.ChannelSelector, "replicating", "org.apache.flume.channel.ReplicatingChannelSelector", (SelectorFactory)((ch, c) => new ReplicatingChannelSelector(ch, c)))
             .Add(ComponentKind.ChannelSelector, "multiplexing", "org.apache.flume.channel.MultiplexingChannelSelector", (SelectorFactory)((ch, c) => new MultiplexingChannelSelector(ch, c)))
             .Add(ComponentKind.ChannelSelector, "load_balancing", "org.apache.flume.channel.LoadBalancingChannelSelector", (SelectorFactory)((ch, c) => new LoadBalancingChannelSelector(ch, c)))
+            .Add(ComponentKind.Source, "http", src + "http.HTTPSource", (SourceFactory)((n, p, c, s) => new HttpSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "syslogtcp", src + "SyslogTcpSource", (SourceFactory)((n, p, c, s) => new SyslogTcpSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "syslogudp", src + "SyslogUDPSource", (SourceFactory)((n, p, c, s) => new SyslogUdpSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "multiport_syslogtcp", src + "MultiportSyslogTCPSource", (SourceFactory)((n, p, c, s) => new MultiportSyslogTcpSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "netcatudp", src + "NetcatUdpSource", (SourceFactory)((n, p, c, s) => new NetcatUdpSource(n, p, c, s.Loggers)))
             .Add(ComponentKind.Interceptor, "timestamp", ic + "TimestampInterceptor$Builder", (InterceptorFactory)((c, s) => new TimestampInterceptor(c, s.Time)))
             .Add(ComponentKind.Interceptor, "host", ic + "HostInterceptor$Builder", (InterceptorFactory)((c, s) => new HostInterceptor(c)))
             .Add(ComponentKind.Interceptor, "static", ic + "StaticInterceptor$Builder", (InterceptorFactory)((c, s) => new StaticInterceptor(c)))
