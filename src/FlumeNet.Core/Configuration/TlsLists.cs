@@ -13,11 +13,15 @@ internal static class TlsLists
 {
     private static readonly (string Name, SslProtocols Value)[] Offered = [("TLSv1.2", SslProtocols.Tls12), ("TLSv1.3", SslProtocols.Tls13)];
 
-    /// <summary>The TLS versions left after the lists; a list that leaves none is an error naming its key.</summary>
-    public static SslProtocols Protocols(ComponentContext ctx)
+    /// <summary>
+    /// The TLS versions left after the lists; a list that leaves none is an error naming its key.
+    /// <paramref name="legacyExcludeKey"/> is an older spelling of <c>exclude-protocols</c> a component still accepts.
+    /// </summary>
+    public static SslProtocols Protocols(ComponentContext ctx, string? legacyExcludeKey = null)
     {
         var include = Names(ctx.GetString("include-protocols"));
-        var exclude = Names(ctx.GetString("exclude-protocols") ?? "SSLv3");
+        var legacy = legacyExcludeKey is null ? null : ctx.GetString(legacyExcludeKey);
+        var exclude = Names(ctx.GetString("exclude-protocols") ?? legacy ?? "SSLv3");
         var result = SslProtocols.None;
         foreach (var (name, value) in Offered)
         {

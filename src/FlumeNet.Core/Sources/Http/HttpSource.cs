@@ -36,7 +36,7 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
     private readonly TimeSpan _requestTimeout;
     private readonly X509Certificate2? _certificate;
     private readonly SslProtocols _protocols;
-    private readonly List<TlsCipherSuite>? _cipherSuites;
+    private readonly IReadOnlyList<TlsCipherSuite>? _cipherSuites;
     private readonly SourceCounter _counters;
     private KestrelServer? _server;
 
@@ -69,8 +69,8 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
         if (ctx.GetBool("ssl", ctx.GetBool("enableSSL", false)))
         {
             _certificate = LoadCertificate(ctx, services);
-            _protocols = Protocols(ctx);
-            _cipherSuites = CipherSuites(ctx);
+            _protocols = TlsLists.Protocols(ctx, legacyExcludeKey: "excludeProtocols");
+            _cipherSuites = TlsLists.CipherSuites(ctx);
         }
         else
         {
@@ -98,7 +98,7 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
             if (_certificate is not null)
             {
                 var tls = new SslServerAuthenticationOptions { ServerCertificate = _certificate, EnabledSslProtocols = _protocols };
-                if (_cipherSuites is not null && OperatingSystem.IsLinux())
+                if (_cipherSuites is not null && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
                 {
                     tls.CipherSuitesPolicy = new CipherSuitesPolicy(_cipherSuites);
                 }
@@ -257,74 +257,6 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
 
     private static string? Sys(BuildServices services, string property, string env) =>
         services.SystemProperties.TryGetValue(property, out var v) ? v : Environment.GetEnvironmentVariable(env);
-
-    /// <summary>TLS 1.2 and 1.3 (what .NET serves), narrowed by include-protocols and minus exclude-protocols.</summary>
-    private static SslProtocols Protocols(ComponentContext ctx)
-    {
-        var include = List(ctx.GetString("include-protocols"));
-        var exclude = List(ctx.GetString("exclude-protocols") ?? ctx.GetString("excludeProtocols") ?? "SSLv3");
-        var result = SslProtocols.None;
-        foreach (var (name, value) in new[] { ("TLSv1.2", SslProtocols.Tls12), ("TLSv1.3", SslProtocols.Tls13) })
-        {
-            if ((include.Count == 0 || include.Contains(name)) && !exclude.Contains(name))
-            {
-                result |= value;
-            }
-        }
-
-        if (result == SslProtocols.None)
-        {
-            ctx.Error(include.Count > 0 ? "include-protocols" : "exclude-protocols", "no TLS protocol left to serve (FlumeNet serves TLSv1.2 and TLSv1.3)");
-        }
-
-        return result;
-    }
-
-    /// <summary>Cipher suites by their IANA names (as Java names them), null = the system's defaults.</summary>
-    private static List<TlsCipherSuite>? CipherSuites(ComponentContext ctx)
-    {
-        var include = List(ctx.GetString("include-cipher-suites"));
-        var exclude = List(ctx.GetString("exclude-cipher-suites"));
-        if (include.Count == 0 && exclude.Count == 0)
-        {
-            return null;
-        }
-
-        if (!OperatingSystem.IsLinux())
-        {
-            ctx.Warn("include-cipher-suites", "cipher suite lists are applied on Linux only");
-            return null;
-        }
-
-        var suites = new List<TlsCipherSuite>();
-        foreach (var name in include)
-        {
-            if (Enum.TryParse<TlsCipherSuite>(name, out var suite))
-            {
-                suites.Add(suite);
-            }
-            else
-            {
-                ctx.Error("include-cipher-suites", $"unknown cipher suite '{name}'");
-            }
-        }
-
-        if (include.Count == 0)
-        {
-            suites.AddRange(Enum.GetValues<TlsCipherSuite>().Where(s => s.ToString().StartsWith("TLS_", StringComparison.Ordinal)));
-        }
-
-        suites.RemoveAll(s => exclude.Contains(s.ToString()));
-        if (suites.Count == 0)
-        {
-            ctx.Error("exclude-cipher-suites", "no cipher suite left to serve");
-        }
-
-        return suites;
-    }
-
-    private static HashSet<string> List(string? value) =>
-        (value ?? string.Empty).Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The Kestrel application: a plain request delegate over the default HTTP context.</summary>
     private sealed class Application(RequestDelegate handler) : IHttpApplication<HttpContext>
