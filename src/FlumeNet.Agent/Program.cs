@@ -92,10 +92,7 @@ internal static class FlumeCli
         var loggers = CreateLoggers(cli);
         var logger = loggers.CreateLogger("org.apache.flume.node.Application");
         var environment = new ConfigurationEnvironment(cli.SystemProperties);
-        if (cli.SystemProperties.TryGetValue("flume.monitoring.type", out var monitoring))
-        {
-            logger.LogWarning("-Dflume.monitoring.type={Type}: the metrics server is not available in this version; the agent runs without it", monitoring);
-        }
+        var monitoring = MonitoringOptions.FromSystemProperties(cli.SystemProperties, logger);
 
         var built = ConfigurationStep.TryBuild(cli, environment, loggers);
         if (built is null)
@@ -112,6 +109,7 @@ internal static class FlumeCli
         builder.Services.AddSingleton(cli);
         builder.Services.AddSingleton(built);
         builder.Services.AddSingleton(environment);
+        builder.Services.AddSingleton(new MonitoringRequest(monitoring));
         builder.Services.AddHostedService<AgentService>();
         using var host = builder.Build();
         await host.RunAsync().ConfigureAwait(false);
