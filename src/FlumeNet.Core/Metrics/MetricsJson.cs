@@ -12,6 +12,8 @@ namespace FlumeNet.Metrics;
 /// </summary>
 public static class MetricsJson
 {
+    private static readonly string[] CommonFirst = ["StartTime", "StopTime", "Type"];
+
     public static void Write(IBufferWriter<byte> output, IEnumerable<CounterGroup> groups)
     {
         var byKey = groups.ToDictionary(g => g.Type + "." + g.Name, StringComparer.Ordinal);
@@ -21,7 +23,9 @@ public static class MetricsJson
         {
             json.WriteStartObject(key);
             var attributes = byKey[key].Attributes().ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
-            foreach (var name in JavaHashOrder.Order(attributes.Keys))
+            // Flume's map receives the times and type first; that decides the order of keys sharing a bucket.
+            var inserted = CommonFirst.Where(attributes.ContainsKey).Concat(attributes.Keys.Except(CommonFirst));
+            foreach (var name in JavaHashOrder.Order(inserted))
             {
                 json.WriteString(name, Format(attributes[name]));
             }

@@ -56,7 +56,7 @@ public sealed class CounterTests
         Assert.Equal(double.MaxValue, c.ChannelFillPercentage);
         c.SetChannelCapacity(3);
         c.SetChannelSize(1);
-        Assert.Equal(100.0 / 3, c.ChannelFillPercentage);
+        Assert.Equal(1.0 / 3 * 100, c.ChannelFillPercentage);
     }
 
     [Fact]
