@@ -58,17 +58,7 @@ public sealed partial class LogFileTests
     {
         using var dir = new TempDir();
         var logs = dir.File("logs");
-        var conf = dir.Write("a1.properties", """
-            a1.sources = r1
-            a1.channels = c1
-            a1.sinks = k1
-            a1.sources.r1.type = seq
-            a1.sources.r1.totalEvents = 300
-            a1.sources.r1.channels = c1
-            a1.channels.c1.type = memory
-            a1.sinks.k1.type = logger
-            a1.sinks.k1.channel = c1
-            """);
+        var conf = dir.Write("a1.properties", FlumeNet.IntegrationTests.Monitoring.SeqConf.Of("r1", "c1", "k1", 300, "logger"));
         using var agent = FlumeProcess.Start(
             ["agent", "-n", "a1", "-f", conf, "--no-reload-conf", "-Dflume.root.logger=INFO,console,LOGFILE", $"-Dflume.log.dir={logs}", "-Dflume.log.file=a1.log", "-Dflume.log.maxsize=8KB", "-Dflume.log.maxbackups=2"],
             "agent logging to console and file");
@@ -85,17 +75,7 @@ public sealed partial class LogFileTests
     public void LOGFILE_alone_leaves_the_console_quiet()
     {
         using var dir = new TempDir();
-        var conf = dir.Write("a1.properties", """
-            a1.sources = r1
-            a1.channels = c1
-            a1.sinks = k1
-            a1.sources.r1.type = seq
-            a1.sources.r1.totalEvents = 5
-            a1.sources.r1.channels = c1
-            a1.channels.c1.type = memory
-            a1.sinks.k1.type = logger
-            a1.sinks.k1.channel = c1
-            """);
+        var conf = dir.Write("a1.properties", FlumeNet.IntegrationTests.Monitoring.SeqConf.Of("r1", "c1", "k1", 5, "logger"));
         var file = Path.Combine(dir.Path, "logs", "flume.log");
         using var agent = FlumeProcess.Start(["agent", "-n", "a1", "-f", conf, "--no-reload-conf", "-Dflume.root.logger=DEBUG,LOGFILE", $"-Dflume.log.dir={Path.GetDirectoryName(file)}"], "agent logging to a file");
         Retry.Until(() => File.Exists(file) && LoggerLines.Bodies(ReadShared(file)).Count == 5, TimeSpan.FromSeconds(30), () => "events not in the log file\n" + agent.Tail());

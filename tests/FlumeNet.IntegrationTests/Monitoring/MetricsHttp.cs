@@ -53,3 +53,20 @@ internal static class MetricsHttp
             StringComparer.Ordinal);
     }
 }
+
+/// <summary>A one-flow agent <c>a1</c>: a seq source of <c>events</c> events → memory channel → a sink.</summary>
+internal static class SeqConf
+{
+    public static string Of(string source, string channel, string sink, int events, string sinkType) => $"""
+        a1.sources = {source}
+        a1.channels = {channel}
+        a1.sinks = {sink}
+        a1.sources.{source}.type = seq
+        a1.sources.{source}.totalEvents = {events}
+        a1.sources.{source}.channels = {channel}
+        a1.channels.{channel}.type = memory
+        a1.sinks.{sink}.type = {sinkType}
+        a1.sinks.{sink}.channel = {channel}
+
+        """;
+}

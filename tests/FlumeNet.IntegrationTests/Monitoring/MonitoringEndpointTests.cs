@@ -8,24 +8,11 @@ namespace FlumeNet.IntegrationTests.Monitoring;
 /// <summary>The monitoring endpoint of a running agent: routes, the JSON document, Prometheus output, reloads, bad settings.</summary>
 public sealed class MonitoringEndpointTests
 {
-    private static string SeqConf(string source, string channel, string sink, int events, string sinkType) => $"""
-        a1.sources = {source}
-        a1.channels = {channel}
-        a1.sinks = {sink}
-        a1.sources.{source}.type = seq
-        a1.sources.{source}.totalEvents = {events}
-        a1.sources.{source}.channels = {channel}
-        a1.channels.{channel}.type = memory
-        a1.sinks.{sink}.type = {sinkType}
-        a1.sinks.{sink}.channel = {channel}
-
-        """;
-
     [Fact]
     public void Routes_json_shape_prometheus_and_reload()
     {
         using var dir = new TempDir();
-        var conf = dir.Write("a1.properties", SeqConf("r1", "c1", "k1", 100, "null"));
+        var conf = dir.Write("a1.properties", SeqConf.Of("r1", "c1", "k1", 100, "null"));
         var port = Net.FreePort();
         using var agent = FlumeProcess.Start(["agent", "-n", "a1", "-f", conf, "-i", "1", "-Dflume.root.logger=INFO,console", .. MetricsHttp.Flags(port)], "monitored agent");
         MetricsHttp.WaitForMetrics(agent, port, m => m.TryGetValue("SINK.k1", out var k) && k["EventDrainSuccessCount"] == "100", "100 events drained");
@@ -63,7 +50,7 @@ public sealed class MonitoringEndpointTests
         Assert.True(code == 0 && output.Length == 0, $"promtool check metrics: exit {code}\n{output}\n{prometheus.Body}");
 
         // A reload replaces every component: the new ones appear (counted from 0), the removed ones disappear.
-        File.WriteAllText(conf, SeqConf("r2", "c2", "k2", 50, "logger"));
+        File.WriteAllText(conf, SeqConf.Of("r2", "c2", "k2", 50, "logger"));
         File.SetLastWriteTimeUtc(conf, DateTime.UtcNow.AddSeconds(2));
         var reloaded = MetricsHttp.WaitForMetrics(agent, port, m => m.TryGetValue("CHANNEL.c2", out var c) && c["EventTakeSuccessCount"] == "50", "the reloaded configuration's counters");
         Assert.Equal(["CHANNEL.c2", "SINK.k2", "SOURCE.r2"], reloaded.Keys.Order(StringComparer.Ordinal));
@@ -77,7 +64,7 @@ public sealed class MonitoringEndpointTests
     public void Bad_monitoring_settings_are_one_error_and_the_agent_runs_on(string setting, string key)
     {
         using var dir = new TempDir();
-        var conf = dir.Write("a1.properties", SeqConf("r1", "c1", "k1", 3, "logger"));
+        var conf = dir.Write("a1.properties", SeqConf.Of("r1", "c1", "k1", 3, "logger"));
         var port = Net.FreePort();
         using var holder = new TcpListener(IPAddress.Loopback, port);
         var flags = MetricsHttp.Flags(port).ToList();

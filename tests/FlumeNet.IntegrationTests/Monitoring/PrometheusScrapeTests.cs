@@ -11,18 +11,7 @@ public sealed class PrometheusScrapeTests
     public void Prometheus_scrapes_the_agent_and_answers_its_counter()
     {
         using var dir = new TempDir();
-        var conf = dir.Write("a1.properties", """
-            a1.sources = r1
-            a1.channels = c1
-            a1.sinks = k1
-            a1.sources.r1.type = seq
-            a1.sources.r1.totalEvents = 200
-            a1.sources.r1.batchSize = 20
-            a1.sources.r1.channels = c1
-            a1.channels.c1.type = memory
-            a1.sinks.k1.type = null
-            a1.sinks.k1.channel = c1
-            """);
+        var conf = dir.Write("a1.properties", SeqConf.Of("r1", "c1", "k1", 200, "null"));
         var port = Net.FreePort();
         using var agent = FlumeProcess.StartAgent(conf, "a1", MetricsHttp.Flags(port));
         MetricsHttp.WaitForMetrics(agent, port, m => m.TryGetValue("CHANNEL.c1", out var c) && c["EventPutSuccessCount"] == "200", "200 events put");
