@@ -79,6 +79,7 @@ public sealed class MonitoringEndpointTests
         }
 
         using var agent = FlumeProcess.StartAgent(conf, "a1", [.. flags]);
+        agent.WaitForLine("[ERROR", TimeSpan.FromSeconds(30));
         Retry.Until(() => LoggerLines.Bodies(agent.Lines).Count == 3, TimeSpan.FromSeconds(30), () => "events did not flow\n" + agent.Tail());
         var errors = agent.Lines.Where(l => l.Contains("[ERROR", StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 1, string.Join('\n', errors));
