@@ -132,6 +132,14 @@ public abstract class CounterGroup
         yield return new("Type", Type);
     }
 
+    /// <summary>Flume's inline form <c>SINK:k1{sink.batch.empty=3, …}</c> (internal keys in Java hash order).</summary>
+    public override string ToString()
+    {
+        var values = Enumerable.Range(0, Counters.Count).ToDictionary(i => Counters[i].InternalKey, Get, StringComparer.Ordinal);
+        var pairs = Configuration.JavaHashOrder.Order(values.Keys).Select(k => k + "=" + values[k].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return $"{Type}:{Name}{{{string.Join(", ", pairs)}}}";
+    }
+
     /// <summary>Where start and stop print their lines; set by <see cref="MetricsRegistry.Register{T}"/>.</summary>
     internal void AttachLogger(ILogger? logger) => _logger ??= logger;
 

@@ -175,7 +175,7 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent, I
         _logger.LogInformation("Rpc sink {Name} stopping...", Name);
         await CloseClientAsync().ConfigureAwait(false);
         Counters.Stop();
-        _logger.LogInformation("Rpc sink {Name} stopped.", Name);
+        _logger.LogInformation("Rpc sink {Name} stopped. Metrics: {Metrics}", Name, Counters);
     }
 
     private static TimeSpan Timeout(ComponentContext ctx, string key, string what)

@@ -198,7 +198,7 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
         }
 
         Counters.Stop();
-        _logger.LogInformation("Avro source {Name} stopped.", Name);
+        _logger.LogInformation("Avro source {Name} stopped. Metrics: {Metrics}", Name, Counters);
     }
 
     private static Event AsEvent(IFlumeEvent e) => e as Event ?? new Event(e.Headers, e.Body.ToArray());

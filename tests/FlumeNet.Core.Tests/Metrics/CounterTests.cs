@@ -101,6 +101,17 @@ public sealed class CounterTests
     }
 
     [Fact]
+    public void Inline_form_is_type_name_and_internal_keys()
+    {
+        var c = new SinkCounter("k1");
+        c.AddConnectionClosed();
+        var text = c.ToString();
+        Assert.StartsWith("SINK:k1{", text, StringComparison.Ordinal);
+        Assert.Contains("sink.connection.closed.count=1", text, StringComparison.Ordinal);
+        Assert.Equal(10, text.Split(", ").Length);
+    }
+
+    [Fact]
     public void Registry_publish_replaces_the_set_and_retain_drops_the_rest()
     {
         var registry = new MetricsRegistry();
