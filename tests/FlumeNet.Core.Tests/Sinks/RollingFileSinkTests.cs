@@ -48,7 +48,7 @@ public sealed class RollingFileSinkTests : IDisposable
         Assert.Equal(0, ch.Size);
 
         await sink.StopAsync(CancellationToken.None);
-        var c = (Metrics.SinkCounter)sink.Counters;
+        var c = (FlumeNet.Metrics.SinkCounter)sink.Counters;
         Assert.Equal((1, 1, 4, 4), (c.ConnectionCreatedCount, c.ConnectionClosedCount, c.EventDrainAttemptCount, c.EventDrainSuccessCount));
         Assert.Equal(0, c.BatchUnderflowCount + c.BatchEmptyCount + c.BatchCompleteCount); // Flume's RollingFileSink counts no batches
         Assert.Equal(1, _log.Count(LogLevel.Information, "RollingFileSink k1 started."));
@@ -144,7 +144,7 @@ public sealed class RollingFileSinkTests : IDisposable
         Assert.Equal("one\ntwo\n", File.ReadAllText(Path.Combine(_dir, $"{T0}-1")));
         Assert.Equal("three\n", File.ReadAllText(Path.Combine(_dir, $"{T0}-2")));
         Assert.Equal(string.Empty, File.ReadAllText(Path.Combine(_dir, $"{T0}-3")));
-        var c = (Metrics.SinkCounter)sink.Counters;
+        var c = (FlumeNet.Metrics.SinkCounter)sink.Counters;
         Assert.Equal((3, 3), (c.ConnectionCreatedCount, c.ConnectionClosedCount));
     }
 
@@ -198,7 +198,7 @@ public sealed class RollingFileSinkTests : IDisposable
         Assert.Equal(SinkStatus.Backoff, await sink.ProcessAsync(CancellationToken.None));
         Assert.Equal(0, ch.Size);
         Assert.Equal("a\nb\n", File.ReadAllText(Path.Combine(_dir, $"{T0}-2")));
-        var c = (Metrics.SinkCounter)sink.Counters;
+        var c = (FlumeNet.Metrics.SinkCounter)sink.Counters;
         Assert.Equal((1L, 1L), (c.EventWriteFail, c.ConnectionFailedCount));
     }
 
