@@ -167,7 +167,10 @@ internal sealed partial class ServerConnection
         }
         catch (EndOfStreamException ex)
         {
-            Log.ConnectionRejected(_server.Logger, _peer, $"{ex.Message}; partial request discarded");
+            if (!_evicted)
+            {
+                Log.ConnectionRejected(_server.Logger, _peer, $"{ex.Message}; partial request discarded");
+            }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
