@@ -30,10 +30,15 @@ internal sealed class AgentService : BackgroundService
 
     /// <summary>How long sinks may drain non-durable channels at stop: <c>-Dflume.shutdown.drainSeconds</c>, default 2 s.</summary>
     public static TimeSpan DrainPeriod(CommandLine cli) =>
-        cli.SystemProperties.TryGetValue("flume.shutdown.drainSeconds", out var v)
-        && double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s >= 0 && s <= 3600
-            ? TimeSpan.FromSeconds(s)
-            : TimeSpan.FromSeconds(2);
+        cli.SystemProperties.TryGetValue("flume.shutdown.drainSeconds", out var v) && TryParseDrain(v, out var period) ? period : TimeSpan.FromSeconds(2);
+
+    /// <summary>A drain period in seconds (decimals allowed), 0..3600.</summary>
+    public static bool TryParseDrain(string text, out TimeSpan period)
+    {
+        var ok = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s >= 0 && s <= 3600;
+        period = ok ? TimeSpan.FromSeconds(s) : TimeSpan.Zero;
+        return ok;
+    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -89,6 +89,11 @@ internal static class FlumeCli
         var loggers = CreateLoggers(cli);
         var logger = loggers.CreateLogger("org.apache.flume.node.Application");
         var environment = new ConfigurationEnvironment(cli.SystemProperties);
+        if (cli.SystemProperties.TryGetValue("flume.shutdown.drainSeconds", out var drain) && !AgentService.TryParseDrain(drain, out _))
+        {
+            logger.LogWarning("-Dflume.shutdown.drainSeconds={Value}: not a number of seconds in 0..3600; using 2", drain);
+        }
+
         if (cli.SystemProperties.TryGetValue("flume.monitoring.type", out var monitoring))
         {
             logger.LogWarning("-Dflume.monitoring.type={Type}: the metrics server is not available in this version; the agent runs without it", monitoring);
