@@ -28,14 +28,34 @@ internal sealed class AgentService : BackgroundService
         _environment = environment;
         _loggers = loggers;
         _logger = loggers.CreateLogger("org.apache.flume.node.PollingPropertiesFileConfigurationProvider");
-        _runtime = new AgentRuntime(loggers, TimeProvider.System);
+        _runtime = new AgentRuntime(loggers, TimeProvider.System, drain: DrainPeriod(cli));
+    }
+
+    /// <summary>How long sinks may drain non-durable channels at stop: <c>-Dflume.shutdown.drainSeconds</c>, default 2 s.</summary>
+    public static TimeSpan DrainPeriod(CommandLine cli) =>
+        cli.SystemProperties.TryGetValue("flume.shutdown.drainSeconds", out var v) && TryParseDrain(v, out var period) ? period : TimeSpan.FromSeconds(2);
+
+    /// <summary>A drain period in seconds (decimals allowed), 0..3600.</summary>
+    public static bool TryParseDrain(string text, out TimeSpan period)
+    {
+        var ok = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s >= 0 && s <= 3600;
+        period = ok ? TimeSpan.FromSeconds(s) : TimeSpan.Zero;
+        return ok;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         ThreadNames.Current = "agent-shutdown-hook";
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await _runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await _runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError("Stopping the configuration failed: {Message}", ex.Message);
+        }
+
         if (_monitor is not null)
         {
             await _monitor.DisposeAsync().ConfigureAwait(false);
@@ -45,7 +65,19 @@ internal sealed class AgentService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ThreadNames.Current = "main";
-        await _runtime.ApplyAsync(_initial, stoppingToken).ConfigureAwait(false);
+        try
+        {
+            await _runtime.ApplyAsync(_initial, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError("Starting the configuration failed: {Message}", ex.Message);
+        }
+
         if (_monitoring is not null)
         {
             // As Flume: served once the components have started; it then follows reloads through the registry.
@@ -64,32 +96,65 @@ internal sealed class AgentService : BackgroundService
         ThreadNames.Current = "conf-file-poller-0";
         var files = _cli.ConfFiles.Select(Path.GetFullPath).ToArray();
         var seen = AgentConfigLoader.LastWrite(files);
+        string? failure = null; // the read failure last reported, so a file that stays broken is reported once
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_cli.PollIntervalSeconds));
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                var now = AgentConfigLoader.LastWrite(files);
-                if (now <= seen)
+                try
                 {
-                    continue;
+                    (seen, failure) = await PollAsync(files, seen, failure, stoppingToken).ConfigureAwait(false);
                 }
-
-                seen = now;
-                _logger.LogInformation("Reloading configuration file:{Files}", string.Join(", ", files));
-                var built = ConfigurationStep.TryBuild(_cli, _environment, _loggers, _runtime.Current?.Channels);
-                if (built is null)
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
-                    _logger.LogError("The changed configuration cannot be used; the running configuration stays in place");
-                    continue;
+                    break;
                 }
-
-                await _runtime.ApplyAsync(built, stoppingToken).ConfigureAwait(false);
+                catch (Exception ex)
+                {
+                    // Whatever goes wrong with one reload, the agent keeps running and polls again.
+                    _logger.LogError("Failed to load configuration data: {Message}; the running configuration stays in place", ex.Message);
+                }
             }
         }
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>
+    /// One poll: a file that cannot be read is reported (once per distinct failure) and tried again at the next poll;
+    /// a changed write time, or a file that can be read again after a failure, re-applies the configuration.
+    /// </summary>
+    private async Task<(DateTime Seen, string? Failure)> PollAsync(string[] files, DateTime seen, string? failure, CancellationToken stoppingToken)
+    {
+        if (AgentConfigLoader.FirstUnreadable(files) is var (file, reason))
+        {
+            var text = $"{file}: {AgentConfigLoader.ReadFailure(reason)}; the running configuration stays in place";
+            if (text != failure)
+            {
+                _logger.LogError("{Failure}", text);
+            }
+
+            return (seen, text);
+        }
+
+        var now = AgentConfigLoader.LastWrite(files);
+        if (now == seen && failure is null)
+        {
+            return (seen, null);
+        }
+
+        _logger.LogInformation("Reloading configuration file:{Files}", string.Join(", ", files));
+        var built = ConfigurationStep.TryBuild(_cli, _environment, _loggers, _runtime.Current?.Channels);
+        if (built is null)
+        {
+            _logger.LogError("The changed configuration cannot be used; the running configuration stays in place");
+            return (now, null);
+        }
+
+        await _runtime.ApplyAsync(built, stoppingToken).ConfigureAwait(false);
+        return (now, null);
     }
 }
 

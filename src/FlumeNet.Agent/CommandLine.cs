@@ -32,8 +32,25 @@ internal sealed record CommandLine(
         for (int i = 1; i < args.Count; i++)
         {
             var a = args[i];
+
+            // Java Flume's parser also takes a long option's value after '=': --name=a1, --conf-file=F.
+            string? inline = null;
+            var eqAt = a.StartsWith("--", StringComparison.Ordinal) ? a.IndexOf('=', StringComparison.Ordinal) : -1;
+            if (eqAt > 2)
+            {
+                inline = a[(eqAt + 1)..];
+                a = a[..eqAt];
+            }
+
             string Value()
             {
+                if (inline is not null)
+                {
+                    var v = inline;
+                    inline = null;
+                    return v;
+                }
+
                 if (i + 1 >= args.Count || (args[i + 1].StartsWith('-') && args[i + 1].Length > 1))
                 {
                     throw new UsageException($"Option {a} requires an argument");
@@ -108,6 +125,11 @@ internal sealed record CommandLine(
                     break;
                 default:
                     throw new UsageException($"Unrecognized option: {a}");
+            }
+
+            if (inline is not null)
+            {
+                throw new UsageException($"Option {a} takes no value (got '{a}={inline}')");
             }
         }
 

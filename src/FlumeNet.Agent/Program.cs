@@ -75,13 +75,10 @@ internal static class FlumeCli
             return 1;
         }
 
-        foreach (var f in cli.ConfFiles)
+        if (AgentConfigLoader.FirstUnreadable(cli.ConfFiles) is var (file, reason))
         {
-            if (!File.Exists(f))
-            {
-                Console.Error.WriteLine($"Error: --conf-file: unable to read {Path.GetFullPath(f)}");
-                return 1;
-            }
+            Console.Error.WriteLine($"Error: --conf-file: unable to read {file}: {reason}");
+            return 1;
         }
 
         if (cli.ConfDir is null)
@@ -93,8 +90,23 @@ internal static class FlumeCli
         var logger = loggers.CreateLogger("org.apache.flume.node.Application");
         var environment = new ConfigurationEnvironment(cli.SystemProperties);
         var monitoring = MonitoringOptions.FromSystemProperties(cli.SystemProperties, logger);
+        if (cli.SystemProperties.TryGetValue("flume.shutdown.drainSeconds", out var drain) && !AgentService.TryParseDrain(drain, out _))
+        {
+            logger.LogWarning("-Dflume.shutdown.drainSeconds={Value}: not a number of seconds in 0..3600; using 2", drain);
+        }
 
-        var built = ConfigurationStep.TryBuild(cli, environment, loggers);
+        BuiltAgent? built;
+        try
+        {
+            built = ConfigurationStep.TryBuild(cli, environment, loggers);
+        }
+        catch (Exception ex)
+        {
+            // Nothing a configuration holds may crash the process: one line, exit 1.
+            logger.LogError("Failed to build the configuration: {Message}", ex.Message);
+            built = null;
+        }
+
         if (built is null)
         {
             loggers.Dispose();
@@ -105,7 +117,12 @@ internal static class FlumeCli
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ILoggerFactory>(loggers);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            // The agent's own stop waits for the drain period; the host must not give up before it.
+            o.ShutdownTimeout = AgentService.DrainPeriod(cli) + TimeSpan.FromSeconds(10);
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
+        });
         builder.Services.AddSingleton(cli);
         builder.Services.AddSingleton(built);
         builder.Services.AddSingleton(environment);

@@ -34,15 +34,18 @@ public sealed class AvroRpcServer : IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), $"Port {options.Port} is not in 0..65535");
         }
 
-        if (options.MaxMessageBytes < 1024 || options.MaxConnections < 1 || options.CompressionLevel is < 0 or > 9 || options.HandshakeTimeout <= TimeSpan.Zero)
+        if (options.MaxMessageBytes < 1024 || options.MaxConnections < 1 || options.CompressionLevel is < 0 or > 9 || options.HandshakeTimeout <= TimeSpan.Zero
+            || options.FrameReadTimeout <= TimeSpan.Zero || options.MaxReceiveBufferBytes < ReceiveBudget.ChunkBytes)
         {
-            throw new ArgumentException("invalid AvroRpcServerOptions (MaxMessageBytes >= 1024, MaxConnections >= 1, CompressionLevel 0..9, HandshakeTimeout > 0)", nameof(options));
+            throw new ArgumentException("invalid AvroRpcServerOptions (MaxMessageBytes >= 1024, MaxConnections >= 1, CompressionLevel 0..9, HandshakeTimeout > 0, FrameReadTimeout > 0, MaxReceiveBufferBytes >= 65536)", nameof(options));
         }
 
         _options = options;
         _handler = handler;
         _logger = logger;
         Protocols = new RemoteProtocols(Math.Max(1, options.MaxCachedClientProtocols));
+        Budget = new ReceiveBudget(options.MaxReceiveBufferBytes);
+        MaxFrameBytes = (int)Math.Min(options.MaxMessageBytes, Budget.Bytes);
         EventFactory = options.EventFactory ?? SimpleFlumeEvent.Factory;
     }
 
@@ -63,6 +66,15 @@ public sealed class AvroRpcServer : IAsyncDisposable
     internal FlumeEventFactory EventFactory { get; }
 
     internal CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>The bytes of frames being received, shared by all connections.</summary>
+    internal ReceiveBudget Budget { get; }
+
+    /// <summary>Largest request accepted: <see cref="AvroRpcServerOptions.MaxMessageBytes"/>, or the whole budget if that is smaller.</summary>
+    internal int MaxFrameBytes { get; }
+
+    /// <summary>Bytes of the receive budget not held by any connection right now.</summary>
+    public long AvailableReceiveBytes => (long)Budget.Available * ReceiveBudget.ChunkBytes;
 
     /// <summary>Binds and starts accepting.</summary>
     /// <exception cref="AvroRpcException">the address is in use or cannot be bound (message names bind:port).</exception>
@@ -142,9 +154,9 @@ public sealed class AvroRpcServer : IAsyncDisposable
                 continue;
             }
 
-            if (_connections.Count >= _options.MaxConnections)
+            if (_connections.Count >= _options.MaxConnections && !EvictIdlest(peer))
             {
-                Log.ConnectionRejected(_logger, peer, $"MaxConnections ({_options.MaxConnections}) reached");
+                Log.ConnectionRejected(_logger, peer, $"maxConnections ({_options.MaxConnections}) reached and every connection is busy with a call");
                 socket.Dispose();
                 continue;
             }
@@ -156,6 +168,32 @@ public sealed class AvroRpcServer : IAsyncDisposable
     }
 
     internal void Remove(ServerConnection connection) => _connections.TryRemove(connection, out _);
+
+    /// <summary>
+    /// Makes room for <paramref name="newcomer"/> by closing the connection idle the longest (an avro sink between
+    /// batches, a client that only holds its socket). A connection busy with a call is never chosen. False when
+    /// every connection is busy.
+    /// </summary>
+    private bool EvictIdlest(string newcomer)
+    {
+        ServerConnection? idlest = null;
+        foreach (ServerConnection c in _connections.Keys)
+        {
+            if (!c.Busy && !c.Evicted && (idlest is null || c.LastActivity < idlest.LastActivity))
+            {
+                idlest = c;
+            }
+        }
+
+        if (idlest is null)
+        {
+            return false;
+        }
+
+        long idleMs = Environment.TickCount64 - idlest.LastActivity;
+        idlest.Evict($"idle for {idleMs} ms, the longest of {_connections.Count} connections at maxConnections ({_options.MaxConnections}); making room for {newcomer}");
+        return true;
+    }
 
     /// <summary>Closes the listener and all connections, and waits for their tasks. Idempotent.</summary>
     public async Task StopAsync(CancellationToken ct = default)

@@ -37,28 +37,7 @@ internal static class FrameCodec
             throw new EndOfStreamException("connection closed in the middle of a frame header");
         }
 
-        if (sniffMisconfiguration)
-        {
-            // A first frame never starts like this (serials start at 1): diagnose the usual misconfigurations.
-            if (header8[0] == 0x16 && header8[1] == 0x03)
-            {
-                throw new AvroProtocolException("peer sent a TLS handshake: enable ssl here or disable it on the peer");
-            }
-
-            if (header8[0] == 0x78 && header8[1] is 0x01 or 0x5E or 0x9C or 0xDA)
-            {
-                throw new AvroProtocolException("peer is sending deflate data: check compression-type on both sides");
-            }
-        }
-
-        int serial = BinaryPrimitives.ReadInt32BigEndian(header8.AsSpan(0, 4));
-        int count = BinaryPrimitives.ReadInt32BigEndian(header8.AsSpan(4, 4));
-        long maxCount = (maxMessageBytes / 4L) + 1;
-        if (count < 0 || count > maxCount)
-        {
-            throw new AvroProtocolException($"frame announces {count} buffers (allowed 0..{maxCount})");
-        }
-
+        int serial = ParseHeader(header8, maxMessageBytes, sniffMisconfiguration, out int count);
         long total = 0;
         for (int i = 0; i < count; i++)
         {
@@ -67,12 +46,7 @@ internal static class FrameCodec
                 throw new EndOfStreamException("connection closed in the middle of a frame");
             }
 
-            int len = BinaryPrimitives.ReadInt32BigEndian(header8.AsSpan(0, 4));
-            if (len < 0 || total + len > maxMessageBytes)
-            {
-                throw new AvroProtocolException($"frame buffer length {len} is negative or makes the message exceed the cap of {maxMessageBytes} bytes");
-            }
-
+            int len = ReadBufferLength(header8, total, maxMessageBytes);
             total += len;
             int remaining = len;
             while (remaining > 0)
@@ -98,7 +72,50 @@ internal static class FrameCodec
         return serial;
     }
 
-    private static async ValueTask<int> ReadAtLeastAsync(Stream stream, Memory<byte> buffer, CancellationToken ct)
+    /// <summary>
+    /// Checks a frame header (serial, buffer count) against the caps and returns the serial. With
+    /// <paramref name="sniffMisconfiguration"/>, a header that looks like a TLS record or a zlib stream is rejected.
+    /// </summary>
+    public static int ParseHeader(byte[] header8, int maxMessageBytes, bool sniffMisconfiguration, out int count)
+    {
+        if (sniffMisconfiguration)
+        {
+            // A first frame never starts like this (serials start at 1): diagnose the usual misconfigurations.
+            if (header8[0] == 0x16 && header8[1] == 0x03)
+            {
+                throw new AvroProtocolException("peer sent a TLS handshake: enable ssl here or disable it on the peer");
+            }
+
+            if (header8[0] == 0x78 && header8[1] is 0x01 or 0x5E or 0x9C or 0xDA)
+            {
+                throw new AvroProtocolException("peer is sending deflate data: check compression-type on both sides");
+            }
+        }
+
+        int serial = BinaryPrimitives.ReadInt32BigEndian(header8.AsSpan(0, 4));
+        count = BinaryPrimitives.ReadInt32BigEndian(header8.AsSpan(4, 4));
+        long maxCount = (maxMessageBytes / 4L) + 1;
+        if (count < 0 || count > maxCount)
+        {
+            throw new AvroProtocolException($"frame announces {count} buffers (allowed 0..{maxCount})");
+        }
+
+        return serial;
+    }
+
+    /// <summary>The buffer length in the first 4 bytes of <paramref name="header"/>, checked so that the message stays within the cap.</summary>
+    public static int ReadBufferLength(byte[] header, long totalSoFar, int maxMessageBytes)
+    {
+        int len = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(0, 4));
+        if (len < 0 || totalSoFar + len > maxMessageBytes)
+        {
+            throw new AvroProtocolException($"frame buffer length {len} is negative or makes the message exceed the cap of {maxMessageBytes} bytes");
+        }
+
+        return len;
+    }
+
+    public static async ValueTask<int> ReadAtLeastAsync(Stream stream, Memory<byte> buffer, CancellationToken ct)
     {
         int total = 0;
         while (total < buffer.Length)

@@ -72,8 +72,25 @@ public sealed record AvroRpcServerOptions
     /// <summary>Port to bind; 0 picks a free port (read it back from <see cref="AvroRpcServer.LocalEndPoint"/>). Default 0.</summary>
     public int Port { get; init; }
 
-    /// <summary>Connections served at once; further ones are closed at accept with a log line. Default 1024.</summary>
+    /// <summary>
+    /// Connections served at once. A new connection at the limit closes the open connection that has been idle the
+    /// longest (one log line naming it); it is refused only when every connection is busy with a call. Default 1024.
+    /// </summary>
     public int MaxConnections { get; init; } = 1024;
+
+    /// <summary>
+    /// Once the first byte of a request frame has arrived, the whole frame must arrive within this time, or the
+    /// connection is closed with one log line naming the peer (a client trickling a frame). Waiting between frames is
+    /// not limited once the handshake succeeded. Default 60 s.
+    /// </summary>
+    public TimeSpan FrameReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Bytes of request frames being received, all connections together. When it is spent, connections stop reading
+    /// (the senders' TCP windows fill) until frames complete or connections close; nothing more is allocated. A frame
+    /// larger than this can never be received and is rejected like one over <see cref="MaxMessageBytes"/>. Default 128 MiB.
+    /// </summary>
+    public long MaxReceiveBufferBytes { get; init; } = 128L * 1024 * 1024;
 
     /// <summary>Default <see cref="AvroCompression.None"/>.</summary>
     public AvroCompression Compression { get; init; } = AvroCompression.None;

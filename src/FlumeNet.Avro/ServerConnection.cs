@@ -8,9 +8,10 @@ namespace FlumeNet.Avro;
 /// <summary>
 /// One accepted connection of an <see cref="AvroRpcServer"/>: reads a frame, decodes the call,
 /// awaits the handler, writes the response — strictly in order. All fields are owned by the
-/// connection's single task, except <see cref="Abort"/> which only disposes the socket.
+/// connection's single task, except <see cref="Abort"/> and <see cref="Evict"/>, which only dispose the socket, and
+/// <see cref="Busy"/>/<see cref="LastActivity"/>, which the accept loop reads to choose a connection to evict.
 /// </summary>
-internal sealed class ServerConnection
+internal sealed partial class ServerConnection
 {
     private const string NoSuchMessage = "org.apache.avro.AvroRuntimeException: No such remote message: ";
 
@@ -23,6 +24,9 @@ internal sealed class ServerConnection
     private readonly byte[] _header8 = new byte[8];
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RemoteProtocol? _remote; // null until a handshake succeeded on this connection
+    private long _lastActivity = Environment.TickCount64;
+    private volatile bool _busy;
+    private volatile bool _evicted;
 
     public ServerConnection(AvroRpcServer server, Socket socket, string peer)
     {
@@ -37,7 +41,24 @@ internal sealed class ServerConnection
     public static string Describe(IPEndPoint? ep) =>
         ep is null ? "/unknown" : $"/{(ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address)}:{ep.Port}";
 
+    /// <summary><see cref="Environment.TickCount64"/> when the peer last sent bytes (or connected).</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
+    /// <summary>True while a call is being handled and answered: such a connection is never evicted.</summary>
+    public bool Busy => _busy;
+
+    /// <summary>True once <see cref="Evict"/> closed the connection.</summary>
+    public bool Evicted => _evicted;
+
     public void Start() => _ = Task.Run(RunAsync);
+
+    /// <summary>Closes the connection to make room for another (any thread), with one line giving <paramref name="reason"/>.</summary>
+    public void Evict(string reason)
+    {
+        _evicted = true;
+        Log.ConnectionRejected(_server.Logger, _peer, reason);
+        Abort();
+    }
 
     /// <summary>Called by the server on stop (any thread): unblocks pending reads/writes.</summary>
     public void Abort()
@@ -58,6 +79,9 @@ internal sealed class ServerConnection
         CancellationToken stopping = _server.Stopping;
         using var setupCts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         setupCts.CancelAfter(options.HandshakeTimeout);
+
+        // Armed from a frame's first byte to its last; linked to setupCts, which stops timing once the handshake succeeded.
+        using var frameCts = CancellationTokenSource.CreateLinkedTokenSource(setupCts.Token);
         Stream? stream = null;
         try
         {
@@ -82,10 +106,10 @@ internal sealed class ServerConnection
             bool first = true;
             while (true)
             {
-                // Until the handshake succeeded the client must keep making progress within HandshakeTimeout.
-                CancellationToken token = _remote is null ? setupCts.Token : stopping;
+                // Until the handshake succeeded the client must get there within HandshakeTimeout; after that a
+                // silent connection is left alone (an avro sink between batches), but each frame has FrameReadTimeout.
                 bool sniff = first && options.ServerCertificate is null && options.Compression == AvroCompression.None;
-                int? serial = await FrameCodec.ReadFrameAsync(stream, _recv, _header8, options.MaxMessageBytes, token, sniff).ConfigureAwait(false);
+                int? serial = await ReadRequestAsync(stream, setupCts.Token, frameCts, sniff).ConfigureAwait(false);
                 if (serial is null)
                 {
                     Log.ConnectionClosed(_server.Logger, _peer);
@@ -93,7 +117,24 @@ internal sealed class ServerConnection
                 }
 
                 first = false;
-                if (!await ProcessAsync(serial.Value, stream, stopping).ConfigureAwait(false))
+                bool keepOpen;
+                _busy = true;
+                try
+                {
+                    keepOpen = await ProcessAsync(serial.Value, stream, stopping).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _busy = false;
+                    Touch();
+                }
+
+                if (_remote is not null)
+                {
+                    setupCts.CancelAfter(Timeout.InfiniteTimeSpan);
+                }
+
+                if (!keepOpen)
                 {
                     break;
                 }
@@ -102,14 +143,19 @@ internal sealed class ServerConnection
                 _recv.TrimIfLarger(1024 * 1024);
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested || _evicted)
         {
-            // server stopping: normal end
+            // server stopping, or evicted (already logged): normal end
+        }
+        catch (OperationCanceledException) when (setupCts.IsCancellationRequested)
+        {
+            Log.ConnectionRejected(_server.Logger, _peer,
+                $"no complete handshake within {(long)options.HandshakeTimeout.TotalMilliseconds} ms");
         }
         catch (OperationCanceledException)
         {
             Log.ConnectionRejected(_server.Logger, _peer,
-                $"no complete handshake within {(long)options.HandshakeTimeout.TotalMilliseconds} ms");
+                $"request frame not complete within {(long)options.FrameReadTimeout.TotalMilliseconds} ms (frameReadTimeout); partial request discarded");
         }
         catch (AvroProtocolException ex)
         {
@@ -121,11 +167,14 @@ internal sealed class ServerConnection
         }
         catch (EndOfStreamException ex)
         {
-            Log.ConnectionRejected(_server.Logger, _peer, $"{ex.Message}; partial request discarded");
+            if (!_evicted)
+            {
+                Log.ConnectionRejected(_server.Logger, _peer, $"{ex.Message}; partial request discarded");
+            }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            if (!stopping.IsCancellationRequested)
+            if (!stopping.IsCancellationRequested && !_evicted)
             {
                 Log.ConnectionRejected(_server.Logger, _peer, $"connection lost: {ex.InnerException?.Message ?? ex.Message}");
             }

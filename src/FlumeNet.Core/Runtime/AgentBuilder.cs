@@ -52,10 +52,11 @@ public sealed class AgentBuilder
         var channels = BuildChannels(agent, previousChannels, problems);
         var sourceRunners = new List<IComponent>();
         var usedChannels = new HashSet<IChannel>(ReferenceEqualityComparer.Instance);
+        var listening = new List<ListenAddress>();
 
         foreach (var source in agent.Sources)
         {
-            var runner = BuildSource(source, channels, problems, usedChannels);
+            var runner = BuildSource(source, channels, problems, usedChannels, listening);
             if (runner is not null)
             {
                 sourceRunners.Add(runner);
@@ -199,7 +200,7 @@ public sealed class AgentBuilder
         return result;
     }
 
-    private IComponent? BuildSource(SourceConfig source, Dictionary<string, IChannel> channels, List<ConfigProblem> problems, HashSet<IChannel> used)
+    private IComponent? BuildSource(SourceConfig source, Dictionary<string, IChannel> channels, List<ConfigProblem> problems, HashSet<IChannel> used, List<ListenAddress> listening)
     {
         var c = source.Component;
         var reg = _registry.FindRegistration(ComponentKind.Source, c.Type);
@@ -222,6 +223,7 @@ public sealed class AgentBuilder
         var interceptors = BuildInterceptors(ctx);
         var processor = new ChannelProcessor(selector, interceptors, _services.Loggers.CreateLogger("org.apache.flume.channel.ChannelProcessor"));
         var component = ctx.HasErrors ? null : Create(() => factory(c.Name, processor, ctx, _services), ctx);
+        var address = CheckListenAddress(ctx, listening);
         CheckBatchSize("source", component, sourceChannels, ctx);
 
         if (!Finish(ctx, problems, built: component is not null) || component is null)
@@ -233,6 +235,11 @@ public sealed class AgentBuilder
         foreach (var ch in sourceChannels)
         {
             used.Add(ch);
+        }
+
+        if (address is not null)
+        {
+            listening.Add(address);
         }
 
         return component switch
@@ -321,6 +328,58 @@ public sealed class AgentBuilder
         }
 
         return built;
+    }
+
+    /// <summary>Where a built source listens (its <c>bind</c> and <c>port</c>), to find a second source on the same address.</summary>
+    private sealed record ListenAddress(string Source, string Key, string Bind, int Port);
+
+    /// <summary>
+    /// A source's <c>port</c> must be 0..65535, and no two sources may listen on one address and port: the later one in
+    /// the <c>sources</c> list is reported naming the earlier one, instead of failing at bind time (in whatever order the
+    /// sources happen to start) and retrying forever. Returns the source's address, or null when it listens nowhere
+    /// fixed. A missing or non-numeric port is left to the source to report (it is checked after the source read its keys).
+    /// </summary>
+    private static ListenAddress? CheckListenAddress(ComponentContext ctx, List<ListenAddress> listening)
+    {
+        if (!ctx.Properties.TryGetValue("port", out var text)
+            || ctx.Problems.Any(p => p.Key == ctx.FullKey("port"))
+            || !long.TryParse(ComponentContext.JavaTrim(text), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var port))
+        {
+            return null;
+        }
+
+        if (port is < 0 or > 65535)
+        {
+            ctx.Error("port", $"{port} is not a valid port (0..65535)");
+            return null;
+        }
+
+        if (port == 0)
+        {
+            return null; // the system picks a free port
+        }
+
+        var bind = ctx.Properties.TryGetValue("bind", out var b) ? ComponentContext.JavaTrim(b) : string.Empty;
+        var other = listening.FirstOrDefault(l => l.Port == port && SameAddress(l.Bind, bind));
+        if (other is not null)
+        {
+            ctx.Error("port", $"{bind}:{port} is already used by source {other.Source} ({other.Key} = {other.Port}, bind = {other.Bind}); two sources cannot listen on one address and port");
+            return null;
+        }
+
+        return new ListenAddress(ctx.Name, ctx.FullKey("port"), bind, (int)port);
+    }
+
+    /// <summary>True when listening on both would collide: the same address, or either is a wildcard.</summary>
+    private static bool SameAddress(string a, string b)
+    {
+        static bool Wildcard(string s) => s.Length == 0 || s == "0.0.0.0" || s == "::" || s == "[::]";
+        if (Wildcard(a) || Wildcard(b) || string.Equals(a, b, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        return System.Net.IPAddress.TryParse(a, out var x) && System.Net.IPAddress.TryParse(b, out var y) && x.Equals(y);
     }
 
     /// <summary>A batch larger than a channel's transaction capacity could never be put or taken: Flume drops the component.</summary>

@@ -26,13 +26,67 @@ public static class AgentConfigLoader
         {
             return new ValidationResult(null, [new ConfigProblem(ProblemSeverity.Fatal, ex.File ?? "(file)", ex.Message)]);
         }
-        catch (FileNotFoundException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new ValidationResult(null, [new ConfigProblem(ProblemSeverity.Fatal, "--conf-file", $"Unable to read {ex.FileName ?? ex.Message}")]);
+            // The file changed between the check and the read (deleted, made unreadable): same report as the check.
+            var file = files.Select(Path.GetFullPath).FirstOrDefault(f => Unreadable(f) is not null) ?? (ex as FileNotFoundException)?.FileName ?? "--conf-file";
+            return new ValidationResult(null, [new ConfigProblem(ProblemSeverity.Fatal, file, ReadFailure(Unreadable(file) ?? Reason(ex)))]);
         }
 
         return AgentConfigurationBuilder.LoadAndValidate(PropertiesConfiguration.ReadEntries(root), agentName, catalog, environment);
     }
+
+    /// <summary>The text of a configuration file that cannot be read: <c>Failed to load configuration data: {reason}</c>.</summary>
+    public static string ReadFailure(string reason) => $"Failed to load configuration data: {reason}";
+
+    /// <summary>
+    /// Why <paramref name="file"/> cannot be read as a configuration file (missing, a directory, permission denied, …),
+    /// or null when it can. The one check start-up and reload both use; it opens the file and reads nothing.
+    /// </summary>
+    public static string? Unreadable(string file)
+    {
+        if (Directory.Exists(file))
+        {
+            return "is a directory";
+        }
+
+        if (!File.Exists(file))
+        {
+            return "no such file";
+        }
+
+        try
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Reason(ex);
+        }
+    }
+
+    /// <summary>The first of <paramref name="files"/> that cannot be read and why, or null when all can.</summary>
+    public static (string File, string Reason)? FirstUnreadable(IEnumerable<string> files)
+    {
+        foreach (var f in files)
+        {
+            var full = Path.GetFullPath(f);
+            if (Unreadable(full) is { } reason)
+            {
+                return (full, reason);
+            }
+        }
+
+        return null;
+    }
+
+    private static string Reason(Exception ex) => ex switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        FileNotFoundException or DirectoryNotFoundException => "no such file",
+        _ => ex.Message,
+    };
 
     /// <summary>The newest write time of <paramref name="files"/> (for reload polling).</summary>
     public static DateTime LastWrite(IEnumerable<string> files) =>

@@ -14,11 +14,14 @@ public sealed class AgentRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly LifecycleSupervisor _supervisor;
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly TimeSpan _drain;
     private BuiltAgent? _current;
 
-    public AgentRuntime(ILoggerFactory loggers, TimeProvider time, MetricsRegistry? metrics = null)
+    /// <param name="drain">How long running sinks may empty non-durable channels at a stop before their events are given up (default 2 s).</param>
+    public AgentRuntime(ILoggerFactory loggers, TimeProvider time, MetricsRegistry? metrics = null, TimeSpan? drain = null)
     {
         Metrics = metrics ?? new MetricsRegistry();
+        _drain = drain ?? TimeSpan.FromSeconds(2);
         _logger = loggers.CreateLogger("org.apache.flume.node.Application");
         _supervisor = new LifecycleSupervisor(loggers.CreateLogger("org.apache.flume.lifecycle.LifecycleSupervisor"), time);
     }
@@ -36,7 +39,7 @@ public sealed class AgentRuntime : IAsyncDisposable
         {
             if (_current is not null)
             {
-                await StopCoreAsync(_current, keep: next.Channels, cancellationToken).ConfigureAwait(false);
+                await StopCoreAsync(_current, keep: next.Channels, reload: true, cancellationToken).ConfigureAwait(false);
             }
 
             _current = next;
@@ -81,7 +84,7 @@ public sealed class AgentRuntime : IAsyncDisposable
         {
             if (_current is not null)
             {
-                await StopCoreAsync(_current, keep: Array.Empty<IChannel>(), cancellationToken).ConfigureAwait(false);
+                await StopCoreAsync(_current, keep: Array.Empty<IChannel>(), reload: false, cancellationToken).ConfigureAwait(false);
                 _current = null;
             }
         }
@@ -97,7 +100,7 @@ public sealed class AgentRuntime : IAsyncDisposable
         _lock.Dispose();
     }
 
-    private async Task StopCoreAsync(BuiltAgent agent, IReadOnlyList<IChannel> keep, CancellationToken cancellationToken)
+    private async Task StopCoreAsync(BuiltAgent agent, IReadOnlyList<IChannel> keep, bool reload, CancellationToken cancellationToken)
     {
         _logger.LogInformation("Shutting down configuration: {Components}", string.Join(", ", agent.SourceRunners.Select(s => s.Name).Concat(agent.SinkRunners.Select(s => s.Name)).Concat(agent.Channels.Select(c => c.Name))));
         foreach (var source in agent.SourceRunners)
@@ -106,7 +109,7 @@ public sealed class AgentRuntime : IAsyncDisposable
             await _supervisor.UnsuperviseAsync(source, cancellationToken).ConfigureAwait(false);
         }
 
-        await DrainAsync(agent, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+        await DrainAsync(agent, _drain, cancellationToken).ConfigureAwait(false);
         foreach (var sink in agent.SinkRunners)
         {
             _logger.LogInformation("Stopping Sink {Sink}", sink.Name);
@@ -120,6 +123,7 @@ public sealed class AgentRuntime : IAsyncDisposable
                 continue;
             }
 
+            ReportLost(ch, reload);
             _logger.LogInformation("Stopping Channel {Channel}", ch.Name);
             await ch.StopAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -138,6 +142,27 @@ public sealed class AgentRuntime : IAsyncDisposable
                 _logger.LogInformation("Waiting for channel: {Channel} to start. Sleeping for 500 ms", ch.Name);
                 await Task.Delay(500, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// A non-durable channel that goes away (agent stop, or a reload without it) loses what it still holds: one WARN
+    /// with the number, taken after the sinks stopped (so a batch they rolled back is counted).
+    /// </summary>
+    private void ReportLost(IChannel channel, bool reload)
+    {
+        if (channel is not IChannelBacklog { IsDurable: false } backlog || backlog.Backlog is var lost && lost <= 0)
+        {
+            return;
+        }
+
+        if (reload)
+        {
+            _logger.LogWarning("Channel {Channel} is not part of the new configuration and still holds {Count} events; they are lost", channel.Name, lost);
+        }
+        else
+        {
+            _logger.LogWarning("Channel {Channel} still holds {Count} events at shutdown; they are lost (the channel is not durable)", channel.Name, lost);
         }
     }
 

@@ -76,7 +76,7 @@ public sealed class SinkRunner : LoopComponent
         var parts = new List<string>();
         for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (parts.Count == 0 || !parts[^1].Contains(e.Message, StringComparison.Ordinal))
+            if (parts.Count == 0 || !parts[^1].Contains(e.Message, StringComparison.OrdinalIgnoreCase))
             {
                 parts.Add(e.Message);
             }

@@ -97,8 +97,30 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
             }
         }
 
+        // Resource limits (FlumeNet keys, see docs/compatibility.md); a value out of range drops the source.
+        var maxConnections = ctx.GetInt("maxConnections", 1024);
+        if (maxConnections < 1)
+        {
+            ctx.Error("maxConnections", $"must be at least 1 (got {maxConnections})");
+        }
+
+        var frameReadTimeout = ctx.GetLong("frameReadTimeout", 60_000);
+        if (frameReadTimeout < 1)
+        {
+            ctx.Error("frameReadTimeout", $"must be at least 1 ms (got {frameReadTimeout})");
+        }
+
+        var maxReceiveBufferBytes = ctx.GetLong("maxReceiveBufferBytes", 128L * 1024 * 1024);
+        if (maxReceiveBufferBytes < 64 * 1024)
+        {
+            ctx.Error("maxReceiveBufferBytes", $"must be at least 65536 (got {maxReceiveBufferBytes})");
+        }
+
         _options = new AvroRpcServerOptions
         {
+            MaxConnections = Math.Max(1, maxConnections),
+            FrameReadTimeout = TimeSpan.FromMilliseconds(Math.Max(1, frameReadTimeout)),
+            MaxReceiveBufferBytes = Math.Max(64 * 1024, maxReceiveBufferBytes),
             BindAddress = bindAddress,
             Port = Math.Max(0, _port),
             Compression = compression,
