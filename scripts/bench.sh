@@ -8,7 +8,8 @@
 #   scripts/bench.sh taildir [events] [runs]
 #                                    end to end: agent (TAILDIR over one file of N 100-byte lines -> memory -> avro
 #                                    sink) -> collector (avro -> memory -> null). Default N = 5,000,000, 3 runs; prints
-#                                    each run, the median and spread of events/s, and agent CPU per event.
+#                                    each run, the median and spread of events/s, and agent CPU per event
+#                                    (BENCH_THREADS=1 also prints the busiest threads of each run).
 #
 # Loopback only. Environment: BENCH_TIMEOUT (seconds, default 600) bounds the wait for the collector.
 set -euo pipefail
@@ -242,6 +243,9 @@ CONF
   end=$(now_ns)
   local ac cc ah
   ac=$(cpu_s "$AGENT_PID"); cc=$(cpu_s "$COLLECTOR_PID"); ah=$(hwm_kb "$AGENT_PID")
+  if [[ -n ${BENCH_THREADS:-} ]]; then
+    { echo "busiest agent threads (CPU):"; top_threads "$AGENT_PID"; echo "busiest collector threads (CPU):"; top_threads "$COLLECTOR_PID"; } >&2
+  fi
   if grep -qE "\[(WARN|ERROR) " "$work/agent.log"; then
     grep -hE "\[(WARN|ERROR) " "$work/agent.log" | grep -v "Position file" | head -n 5 >&2 || true
   fi

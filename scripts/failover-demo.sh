@@ -237,7 +237,7 @@ run_walkthrough() { # label extra-client-line [client-file]
   for f in collector1 collector2; do
     grep -q "bind = 127.0.0" "$RUN_DIR/$f.properties" || die "could not rewrite bind in $f.properties"
   done
-  [[ $(grep -c "hostname = 127.0.0" "$RUN_DIR/agent.properties") == 2 && $(grep -c "$RUN_DIR/server" "$RUN_DIR/agent.properties") == 1 ]] \
+  [[ $(grep -c "hostname = 127.0.0" "$RUN_DIR/agent.properties") == 2 && $(grep -c "^a1\.sources\.r1\.[a-z0-9.]* = .*$RUN_DIR/server" "$RUN_DIR/agent.properties") == 1 ]] \
     || die "could not rewrite the client file $client (hostnames / tailed path)"
 
   echo
@@ -337,7 +337,7 @@ run_walkthrough() { # label extra-client-line [client-file]
 
   if [[ $client == "$SEED_TAILDIR" ]]; then
     # 6. the agent stopped; lines appended and the log rotated by rename while it is down; the agent started again
-    STEP_NAME[6]="agent restarted (log rotated while down)"
+    STEP_NAME[6]="agent restarted, log rotated"
     mark "stopping the agent"
     stop_proc agent TERM
     echo "[step 6] ${STEP_NAME[6]}: appending $LINES_PER_STEP lines with a rename in the middle, then starting the agent"
