@@ -1,4 +1,5 @@
 using FlumeNet.IntegrationTests.Harness;
+using Xunit.Abstractions;
 
 namespace FlumeNet.IntegrationTests.Files;
 
@@ -6,7 +7,7 @@ namespace FlumeNet.IntegrationTests.Files;
 /// TAILDIR and spooldir in a real agent (source → channel → avro sink) delivering to a real collector (avro source →
 /// logger), while a writer rotates logs by rename or drops files, and the agent is restarted.
 /// </summary>
-public sealed class FileSourcePipelineTests
+public sealed class FileSourcePipelineTests(ITestOutputHelper output)
 {
     private const string MemoryChannel = """
         a1.channels.c1.type = memory
@@ -101,9 +102,10 @@ public sealed class FileSourcePipelineTests
         return written;
     }
 
-    private static void AssertExactlyOnce(IReadOnlyList<string> expected, IReadOnlyList<string> got)
+    private void AssertExactlyOnce(IReadOnlyList<string> expected, IReadOnlyList<string> got)
     {
         var missing = expected.Except(got).ToList();
+        output.WriteLine($"{expected.Count} lines written, {got.Count} delivered, {got.Count - got.Distinct().Count()} duplicates, {missing.Count} missing");
         Assert.True(missing.Count == 0, $"{missing.Count} lines never arrived, e.g. {string.Join(", ", missing.Take(5))}");
         var dups = got.GroupBy(b => b).Where(g => g.Count() > 1).ToList();
         Assert.True(dups.Count == 0, $"{dups.Sum(g => g.Count() - 1)} duplicates, e.g. {string.Join(", ", dups.Take(5).Select(g => g.Key))}");
@@ -192,11 +194,12 @@ public sealed class FileSourcePipelineTests
     }
 
     /// <summary>Every line arrived; duplicates stay within one source batch plus one sink batch per kill.</summary>
-    private static void AssertNoLossBoundedDuplicates(IReadOnlyList<string> expected, IReadOnlyList<string> got, int kills, int perKill)
+    private void AssertNoLossBoundedDuplicates(IReadOnlyList<string> expected, IReadOnlyList<string> got, int kills, int perKill)
     {
         var missing = expected.Except(got).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} lines never arrived, e.g. {string.Join(", ", missing.Take(5))}");
         var dups = got.Count - got.Distinct().Count();
+        output.WriteLine($"{expected.Count} lines written, {got.Count} delivered, {dups} duplicates over {kills} SIGKILLs, {missing.Count} missing");
         Assert.True(dups <= kills * perKill, $"{dups} duplicates for {kills} kills (allowed {kills * perKill})");
     }
 
