@@ -5,6 +5,12 @@
 #                                    -> collector (avro source 127.0.0.1 -> memory -> null sink), two processes.
 #                                    Default N = 5,000,000. Prints events/s, MB/s (bodies), CPU and peak RSS.
 #   scripts/bench.sh micro [bdn args] BenchmarkDotNet micro-benchmarks (benchmarks/FlumeNet.Benchmarks), short job.
+#   scripts/bench.sh filechannel [events] [runs] [queued]  (FC_TYPES="file" runs one kind only; FC_PROPS="key = value" lines are added to the file channel)
+#                                    the avro pipeline above with a memory channel and with a file channel, side by
+#                                    side, RUNS times each (default N = 1,000,000, RUNS = 3): median events/s with
+#                                    min-max, agent CPU per event, peak RSS. Then QUEUED events (default 5,000,000,
+#                                    0 = skip) are put into a file channel with no reachable sink, and the agent's RSS
+#                                    is read with them all on disk.
 #   scripts/bench.sh taildir [events] [runs]
 #                                    end to end: agent (TAILDIR over one file of N 100-byte lines -> memory -> avro
 #                                    sink) -> collector (avro -> memory -> null). Default N = 5,000,000, 3 runs; prints
@@ -18,7 +24,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BODY_BYTES=100
 
 usage() {
-  echo "usage: scripts/bench.sh avro [events] | micro [BenchmarkDotNet args] | taildir [events] [runs]" >&2
+  echo "usage: scripts/bench.sh avro [events] | scripts/bench.sh filechannel [events] [runs] [queued] | scripts/bench.sh micro [BenchmarkDotNet args] | scripts/bench.sh taildir [events] [runs]" >&2
   exit 2
 }
 
@@ -190,6 +196,146 @@ CONF
   fi
 }
 
+# --- filechannel: memory vs file channel on the avro pipeline, then RSS with a large backlog on disk ---------------
+fc_agent_conf() { # fc_agent_conf FILE CHANNEL_TYPE INPUT PORT DIR
+  local file=$1 type=$2 input=$3 port=$4 dir=$5
+  {
+    echo "a1.sources = r1"
+    echo "a1.channels = c1"
+    echo "a1.sinks = k1"
+    echo "a1.sources.r1.type = exec"
+    echo "a1.sources.r1.command = cat $input"
+    echo "a1.sources.r1.batchSize = 1000"
+    echo "a1.sources.r1.channels = c1"
+    echo "a1.channels.c1.type = $type"
+    if [[ "$type" == file ]]; then
+      echo "a1.channels.c1.checkpointDir = $dir/checkpoint"
+      echo "a1.channels.c1.dataDirs = $dir/data"
+      echo "a1.channels.c1.capacity = 10000000"
+      echo "a1.channels.c1.minimumRequiredSpace = 1048576"
+      [[ -n "${FC_PROPS:-}" ]] && printf '%s\n' "$FC_PROPS" | sed 's/^/a1.channels.c1./'
+    else
+      echo "a1.channels.c1.capacity = 100000"
+    fi
+    echo "a1.channels.c1.transactionCapacity = 1000"
+    echo "a1.sinks.k1.type = avro"
+    echo "a1.sinks.k1.hostname = 127.0.0.1"
+    echo "a1.sinks.k1.port = $port"
+    echo "a1.sinks.k1.batch-size = 1000"
+    echo "a1.sinks.k1.channel = c1"
+  } >"$file"
+}
+
+# median / min / max of the numbers on stdin
+fc_stats() { sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f %.0f %.0f", m, v[1], v[NR] }'; }
+
+bench_filechannel() {
+  local events=${1:-1000000} runs=${2:-3} queued=${3:-5000000}
+  [[ "$events" =~ ^[1-9][0-9]*$ && "$runs" =~ ^[1-9][0-9]*$ && "$queued" =~ ^[0-9]+$ ]] || usage
+  local timeout=${BENCH_TIMEOUT:-600}
+  local bin_dir="$ROOT/artifacts/bench-bin"
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/flumenet-bench.XXXXXX")
+  local work=$WORK
+  COLLECTOR_PID=""
+  AGENT_PID=""
+  trap 'stop_pid "${AGENT_PID:-}" 2>/dev/null || true; stop_pid "${COLLECTOR_PID:-}" 2>/dev/null || true; rm -rf "${WORK:-}"' EXIT
+
+  echo "publishing Release flume-ng to $bin_dir ..."
+  dotnet publish "$ROOT/src/FlumeNet.Agent" -c Release -o "$bin_dir" --nologo -v q >"$work/publish.log" 2>&1 \
+    || { cat "$work/publish.log" >&2; exit 1; }
+  local bin="$bin_dir/flume-ng"
+  local line
+  line=$(printf "%0${BODY_BYTES}d" 0)
+  { yes "$line" || true; } | head -n "$events" >"$work/input.txt"
+
+  local type run port start end results=()
+  local types=${FC_TYPES:-memory file}
+  for type in $types; do
+    : >"$work/$type.results"
+    for run in $(seq 1 "$runs"); do
+      port=$(free_port)
+      cat >"$work/collector.properties" <<CONF
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = avro
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = $port
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = 100000
+a1.channels.c1.transactionCapacity = 1000
+a1.sinks.k1.type = null
+a1.sinks.k1.batchSize = 1000
+a1.sinks.k1.logEveryNEvents = $events
+a1.sinks.k1.channel = c1
+CONF
+      rm -rf "$work/fc"
+      fc_agent_conf "$work/agent.properties" "$type" "$work/input.txt" "$port" "$work/fc"
+      "$bin" agent --conf-file "$work/collector.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
+        >"$work/collector.log" 2>&1 &
+      COLLECTOR_PID=$!
+      wait_for "$work/collector.log" "Avro source r1 started." 60 "$COLLECTOR_PID"
+      start=$(now_ns)
+      "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
+        >"$work/agent.log" 2>&1 &
+      AGENT_PID=$!
+      wait_for "$work/collector.log" "Null sink k1 successful processed $events events." "$timeout" "$COLLECTOR_PID"
+      end=$(now_ns)
+      # events/s  agent-cpu-us-per-event  agent-peak-rss-MiB
+      awk -v n="$events" -v ns=$(( end - start )) -v c="$(cpu_s "$AGENT_PID")" -v h="$(hwm_kb "$AGENT_PID")" \
+        'BEGIN { printf "%.0f %.3f %.1f\n", n / (ns / 1e9), c * 1e6 / n, h / 1024 }' >>"$work/$type.results"
+      if grep -qE "\[(WARN|ERROR) " "$work/agent.log"; then
+        echo "  ($type run $run) warnings/errors:"; grep -hE "\[(WARN|ERROR) " "$work/agent.log" | head -n 5
+      fi
+      stop_pid "$AGENT_PID"
+      stop_pid "$COLLECTOR_PID"
+      echo "  $type run $run: $(tail -n 1 "$work/$type.results" | awk '{ printf "%d events/s, %.2f us agent CPU/event, peak RSS %.1f MiB", $1, $2, $3 }')"
+    done
+  done
+
+  local loadavg
+  loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "exec cat $events x $BODY_BYTES B -> <channel> -> avro sink (batch 1000) -> collector -> null; $runs runs each; load average now $loadavg on $(nproc) cores"
+  local mem_med=0 file_med=0
+  for type in $types; do
+    read -r med lo hi < <(cut -d' ' -f1 "$work/$type.results" | fc_stats)
+    read -r cmed _ _ < <(cut -d' ' -f2 "$work/$type.results" | awk '{ printf "%d\n", $1 * 1000 }' | fc_stats)
+    read -r rmed _ rhi < <(cut -d' ' -f3 "$work/$type.results" | fc_stats)
+    printf "  %-7s channel: median %8d events/s (min %d, max %d), agent CPU %.2f us/event (median), peak RSS median %d MiB (max %d)\n" \
+      "$type" "$med" "$lo" "$hi" "$(awk -v c="$cmed" 'BEGIN { print c / 1000 }')" "$rmed" "$rhi"
+    [[ "$type" == memory ]] && mem_med=$med || file_med=$med
+  done
+  (( mem_med > 0 && file_med > 0 )) && awk -v f="$file_med" -v m="$mem_med" 'BEGIN { printf "  file / memory: %.2f\n", f / m }'
+
+  if (( queued > 0 )); then
+    echo "filling a file channel with $queued events (sink pointed at a closed port) ..."
+    { yes "$line" || true; } | head -n "$queued" >"$work/input.txt"
+    rm -rf "$work/fc"
+    fc_agent_conf "$work/agent.properties" file "$work/input.txt" "$(free_port)" "$work/fc"
+    "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
+      >"$work/agent.log" 2>&1 &
+    AGENT_PID=$!
+    wait_for "$work/agent.log" "exited with 0" "$timeout" "$AGENT_PID"
+    sleep 2
+    local rss hwm disk
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$AGENT_PID/status")
+    hwm=$(hwm_kb "$AGENT_PID")
+    disk=$(du -sm "$work/fc/data" | cut -f1)
+    stop_pid "$AGENT_PID"
+    echo "  $queued events queued ($disk MB of data files): agent RSS $(( rss / 1024 )) MiB, peak $(( hwm / 1024 )) MiB"
+    echo "  restarting on that backlog (replay) ..."
+    start=$(now_ns)
+    "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
+      >"$work/agent2.log" 2>&1 &
+    AGENT_PID=$!
+    wait_for "$work/agent2.log" "Queue Size after replay" "$timeout" "$AGENT_PID"
+    end=$(now_ns)
+    echo "  $(grep -o 'Queue Size after replay.*' "$work/agent2.log" | head -n 1), agent start to replayed $(( (end - start) / 1000000 )) ms"
+    stop_pid "$AGENT_PID"
+  fi
+}
+
 # One TAILDIR run over $work/logs/app.log; prints "events_per_s agent_cpu_s collector_cpu_s agent_hwm_kb".
 taildir_run() {
   local bin=$1 work=$2 events=$3 timeout=$4 port
@@ -301,5 +447,6 @@ case "${1:-}" in
   avro) shift; bench_avro "$@" ;;
   micro) shift; bench_micro "$@" ;;
   taildir) shift; bench_taildir "$@" ;;
+  filechannel) shift; bench_filechannel "$@" ;;
   *) usage ;;
 esac

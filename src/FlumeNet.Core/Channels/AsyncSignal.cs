@@ -29,4 +29,22 @@ internal sealed class AsyncSignal
             return _waiters.Task;
         }
     }
+
+    /// <summary>Returns at once when <paramref name="ready"/> holds, else at the next <see cref="Set"/> or after <paramref name="timeout"/>.</summary>
+    public async ValueTask WaitUnlessAsync(Func<bool> ready, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var next = NextAsync();
+        if (ready())
+        {
+            return;
+        }
+
+        try
+        {
+            await next.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
 }

@@ -25,6 +25,7 @@ public sealed class ChannelCounter : CounterGroup
         new("CheckpointBackupWriteErrorCount", "channel.file.checkpoint.backup.write.error"),
         new("Unhealthy", "channel.file.unhealthy"),
         new("Closed", "channel.file.closed"),
+        new("DamagedLogRegionCount", "channel.file.log.damaged"),
     ];
 
     private volatile bool _open;
@@ -90,6 +91,9 @@ public sealed class ChannelCounter : CounterGroup
     public void SetUnhealthy(bool unhealthy) => SetFile(10, unhealthy ? 1 : 0);
 
     public void SetClosed(bool closed) => SetFile(11, closed ? 1 : 0);
+
+    /// <summary>File channel (FlumeNet addition): damaged regions found in the data log at replay.</summary>
+    public void AddDamagedLogRegion(long n = 1) => AddFile(12, n);
 
     protected override IEnumerable<KeyValuePair<string, object>> ExtraAttributes()
     {

@@ -45,6 +45,8 @@ public sealed class AgentRuntime : IAsyncDisposable
                 await ch.StartAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            await WaitForChannelsAsync(next.Channels, cancellationToken).ConfigureAwait(false);
+
             foreach (var sink in next.SinkRunners)
             {
                 _logger.LogInformation("Starting Sink {Sink}", sink.Name);
@@ -111,6 +113,22 @@ public sealed class AgentRuntime : IAsyncDisposable
 
             _logger.LogInformation("Stopping Channel {Channel}", ch.Name);
             await ch.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits until every channel has started or failed (a file channel replays its log first), as Flume's
+    /// Application does before it starts sink and source runners.
+    /// </summary>
+    private async Task WaitForChannelsAsync(IReadOnlyList<IChannel> channels, CancellationToken cancellationToken)
+    {
+        foreach (var ch in channels)
+        {
+            while (ch.State is not (LifecycleState.Start or LifecycleState.Error or LifecycleState.Stop))
+            {
+                _logger.LogInformation("Waiting for channel: {Channel} to start. Sleeping for 500 ms", ch.Name);
+                await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

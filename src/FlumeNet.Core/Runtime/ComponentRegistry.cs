@@ -1,4 +1,6 @@
 using FlumeNet.Channels;
+using FlumeNet.Channels.File;
+using FlumeNet.Metrics;
 using FlumeNet.Configuration;
 using FlumeNet.Interceptors;
 using FlumeNet.Selectors;
@@ -55,6 +57,7 @@ public sealed class ComponentRegistry : IComponentCatalog
         const string ic = "org.apache.flume.interceptor.";
         return new ComponentRegistry()
             .Add(ComponentKind.Channel, "memory", "org.apache.flume.channel.MemoryChannel", (ChannelFactory)((n, c, s) => new MemoryChannel(n, MemoryChannelOptions.FromContext(c), s.Loggers.CreateLogger("org.apache.flume.channel.MemoryChannel"))))
+            .Add(ComponentKind.Channel, "file", "org.apache.flume.channel.file.FileChannel", (ChannelFactory)((n, c, s) => new FileChannel(n, FileChannelOptions.FromContext(c), s.Loggers.CreateLogger("org.apache.flume.channel.file.FileChannel"), s.Metrics.Register(new ChannelCounter(n, fileChannel: true, s.Time)))))
             .Add(ComponentKind.Source, "exec", src + "ExecSource", (SourceFactory)((n, p, c, s) => new ExecSource(n, p, c, s.Loggers, s.Time)))
             .Add(ComponentKind.Source, "seq", src + "SequenceGeneratorSource", (SourceFactory)((n, p, c, s) => new SequenceGeneratorSource(n, p, c, s.Loggers)))
             .Add(ComponentKind.Source, "netcat", src + "NetcatSource", (SourceFactory)((n, p, c, s) => new NetcatSource(n, p, c, s.Loggers)))
