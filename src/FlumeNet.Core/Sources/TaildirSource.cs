@@ -97,9 +97,6 @@ internal sealed partial class TaildirSource : SourceBase, IPollableSource, IBatc
 
     public CounterGroup Counters => _counter;
 
-    /// <summary>The position file's path (absolute).</summary>
-    internal string PositionFilePath => _positionFile;
-
     public async ValueTask<SourceStatus> ProcessAsync(CancellationToken cancellationToken)
     {
         bool progressed, cutShort = false;
