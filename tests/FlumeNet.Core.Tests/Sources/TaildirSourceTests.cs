@@ -111,6 +111,38 @@ public sealed class TaildirSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_renamed_away_is_drained_and_its_last_line_without_newline_is_sent_once_it_is_idle()
+    {
+        var ch = Memory(capacity: 1000);
+        Append(Log("app.log"), "a1\n");
+        var s = await Start(ch, @"app\.log", ("idleTimeout", "50"));
+        Assert.Equal(["a1"], await Poll(s, ch));
+
+        Append(Log("app.log"), "a2\ntail");
+        File.Move(Log("app.log"), Log("app.log.old"));
+        Assert.Equal(["a2"], await Poll(s, ch));
+        await Task.Delay(150);
+        Assert.Equal(["tail"], await Poll(s, ch));
+        Assert.Empty(Positions());
+        Assert.Empty(await Poll(s, ch));
+    }
+
+    [Fact]
+    public async Task An_idle_file_is_closed_and_reopened_when_it_grows()
+    {
+        var ch = Memory(capacity: 1000);
+        Append(Log("app.log"), "a1\n");
+        var s = await Start(ch, extra: ("idleTimeout", "50"));
+        Assert.Equal(["a1"], await Poll(s, ch));
+        await Task.Delay(150);
+        Assert.Empty(await Poll(s, ch));
+        Assert.Equal(1, _log.Count(LogLevel.Information, "Closed file: " + Log("app.log")));
+        Append(Log("app.log"), "a2\n");
+        Assert.Equal(["a2"], await Poll(s, ch));
+        Assert.Equal(2, _log.Count(LogLevel.Information, "Opening file: " + Log("app.log")));
+    }
+
+    [Fact]
     public async Task Copytruncate_restarts_the_file_at_0_with_one_warning()
     {
         var ch = Memory(capacity: 1000);
