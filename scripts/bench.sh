@@ -13,7 +13,8 @@
 #                                    is read with them all on disk.
 #   scripts/bench.sh taildir [events] [runs]
 #                                    end to end: agent (TAILDIR over one file of N 100-byte lines -> memory -> avro
-#                                    sink) -> collector (avro -> memory -> null). Default N = 5,000,000, 3 runs; prints
+#                                    sink) -> collector (avro -> memory -> null), memory channels of TAILDIR_CAPACITY
+#                                    events (default 10,000). Default N = 5,000,000, 3 runs; prints
 #                                    each run, the median and spread of events/s, and agent CPU per event
 #                                    (BENCH_THREADS=1 also prints the busiest threads of each run).
 #
@@ -350,7 +351,7 @@ a1.sources.r1.bind = 127.0.0.1
 a1.sources.r1.port = $port
 a1.sources.r1.channels = c1
 a1.channels.c1.type = memory
-a1.channels.c1.capacity = 100000
+a1.channels.c1.capacity = ${TAILDIR_CAPACITY:-10000}
 a1.channels.c1.transactionCapacity = 1000
 a1.sinks.k1.type = null
 a1.sinks.k1.batchSize = 1000
@@ -368,7 +369,7 @@ a1.sources.r1.positionFile = $work/taildir_position.json
 a1.sources.r1.batchSize = 1000
 a1.sources.r1.channels = c1
 a1.channels.c1.type = memory
-a1.channels.c1.capacity = 100000
+a1.channels.c1.capacity = ${TAILDIR_CAPACITY:-10000}
 a1.channels.c1.transactionCapacity = 1000
 a1.sinks.k1.type = avro
 a1.sinks.k1.hostname = 127.0.0.1

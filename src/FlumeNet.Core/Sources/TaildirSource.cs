@@ -35,7 +35,8 @@ internal sealed partial class TaildirSource : SourceBase, IPollableSource, IBatc
     private readonly bool _fileHeader;
     private readonly string _fileHeaderKey;
     private readonly bool _cachePatternMatching;
-    private string? _lastWritten;
+    private volatile string? _lastWritten;
+    private Task _positionWrite = Task.CompletedTask;
     private long _lastWriteTicks;
     private long _retryMs = 1000;
     private bool _retrying;
@@ -130,6 +131,7 @@ internal sealed partial class TaildirSource : SourceBase, IPollableSource, IBatc
         if (!progressed && !cutShort)
         {
             // Nothing new anywhere: look again after pollInterval (files grow, appear, or are renamed meanwhile).
+            WaitForPositionWrite();
             await Task.Delay(TimeSpan.FromMilliseconds(_pollInterval), _time, cancellationToken).ConfigureAwait(false);
         }
 

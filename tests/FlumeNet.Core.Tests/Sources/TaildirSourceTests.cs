@@ -331,6 +331,21 @@ public sealed class TaildirSourceTests : IDisposable
     }
 
     [Fact]
+    public void An_atomic_write_replaces_the_file_and_a_crash_between_its_steps_leaves_a_readable_copy()
+    {
+        var path = Path.Combine(_root, "p.json");
+        PositionFile.WriteAtomically(path, "[1]");
+        PositionFile.WriteAtomically(path, "[2]");
+        Assert.Equal("[2]", File.ReadAllText(path));
+        Assert.False(File.Exists(path + ".tmp"));
+
+        // What a kill after the removal and before the rename leaves behind.
+        File.Move(path, path + ".tmp");
+        Assert.Equal("[2]", Encoding.UTF8.GetString(PositionFile.Read(path)));
+        Assert.Throws<FileNotFoundException>(() => PositionFile.Read(Path.Combine(_root, "none.json")));
+    }
+
+    [Fact]
     public void Position_file_format_is_Flumes_byte_for_byte()
     {
         // As written by Flume 1.11 (shared/observed/taildir_position.json).

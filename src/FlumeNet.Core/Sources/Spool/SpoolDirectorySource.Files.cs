@@ -295,6 +295,7 @@ internal sealed partial class SpoolDirectorySource
         try
         {
             File.Delete(ProgressPath);
+            File.Delete(ProgressPath + ".tmp");
         }
         catch (IOException)
         {

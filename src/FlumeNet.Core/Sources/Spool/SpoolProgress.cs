@@ -12,11 +12,11 @@ internal sealed record SpoolProgress(string File, FileId Id, long Size, long Mod
 {
     public const string FileName = ".flumenet-progress.json";
 
+    /// <summary>Replaces the saved progress (see <see cref="PositionFile.WriteAtomically(string, byte[])"/>).</summary>
     public void Save(string path)
     {
-        var tmp = path + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var w = new Utf8JsonWriter(stream))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
             w.WriteString("file", File);
@@ -28,7 +28,7 @@ internal sealed record SpoolProgress(string File, FileId Id, long Size, long Mod
             w.WriteEndObject();
         }
 
-        System.IO.File.Move(tmp, path, overwrite: true);
+        PositionFile.WriteAtomically(path, buffer.WrittenSpan.ToArray());
     }
 
     /// <summary>The saved progress, or null when there is none; throws <see cref="FormatException"/> when it is unreadable.</summary>
@@ -37,7 +37,7 @@ internal sealed record SpoolProgress(string File, FileId Id, long Size, long Mod
         byte[] bytes;
         try
         {
-            bytes = System.IO.File.ReadAllBytes(path);
+            bytes = PositionFile.Read(path);
         }
         catch (FileNotFoundException)
         {

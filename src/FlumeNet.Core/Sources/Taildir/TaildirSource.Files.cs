@@ -203,13 +203,16 @@ internal sealed partial class TaildirSource
                 break;
             }
 
+            // The previous batch's position must be on disk before this batch can commit: a kill then repeats at most
+            // one committed batch. Its write overlapped with reading this one.
+            WaitForPositionWrite();
             if (!Put(f))
             {
                 return TailOutcome.ChannelFailed;
             }
 
             f.SetPos(end);
-            WritePositions();
+            WritePositions(background: true);
             outcome = TailOutcome.Progressed;
             if (count < BatchSize)
             {
@@ -308,7 +311,7 @@ internal sealed partial class TaildirSource
         List<PositionEntry> entries;
         try
         {
-            entries = PositionFile.Parse(File.ReadAllBytes(_positionFile));
+            entries = PositionFile.Parse(PositionFile.Read(_positionFile));
         }
         catch (FileNotFoundException)
         {
@@ -351,23 +354,50 @@ internal sealed partial class TaildirSource
         return Math.Max(0, i);
     }
 
-    /// <summary>Saves every followed file's committed position (only when something changed since the last write).</summary>
-    private void WritePositions()
+    /// <summary>
+    /// Saves every followed file's committed position (only when something changed since the last write). With
+    /// <paramref name="background"/> the file is written on a pool thread while the poll goes on; any later write or
+    /// commit first waits for it (<see cref="WaitForPositionWrite"/>), so writes never overlap and never lag by more
+    /// than one batch.
+    /// </summary>
+    private void WritePositions(bool background = false)
     {
         var content = PositionFile.Format(_files.Values.Select(f => new PositionEntry(f.Id.Inode, f.Pos, f.Path)));
         _lastWriteTicks = _time.GetTimestamp();
+        WaitForPositionWrite();
         if (content == _lastWritten)
         {
             return;
         }
 
+        _lastWritten = content;
+        if (background)
+        {
+            _positionWrite = Task.Run(() => WritePositionFile(content));
+        }
+        else
+        {
+            WritePositionFile(content);
+        }
+    }
+
+    private void WaitForPositionWrite()
+    {
+        if (!_positionWrite.IsCompleted)
+        {
+            _positionWrite.GetAwaiter().GetResult();
+        }
+    }
+
+    private void WritePositionFile(string content)
+    {
         try
         {
             PositionFile.WriteAtomically(_positionFile, content);
-            _lastWritten = content;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            _lastWritten = null;
             _counter.AddGenericProcessingFail();
             _logger.LogError("Failed writing positionFile {Path}: {Message}", _positionFile, ex.Message);
         }
