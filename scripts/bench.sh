@@ -7,7 +7,7 @@
 #   scripts/bench.sh micro [bdn args] BenchmarkDotNet micro-benchmarks (benchmarks/FlumeNet.Benchmarks), short job.
 #   scripts/bench.sh filechannel [events] [runs] [queued]  (FC_TYPES="file" runs one kind only; FC_PROPS="key = value" lines are added to the file channel)
 #                                    the avro pipeline above with a memory channel and with a file channel, side by
-#                                    side, RUNS times each (default N = 1,000,000, RUNS = 3): median events/s with
+#                                    side, RUNS times each (default N = 1,000,000, RUNS = 3; 0 skips them): median events/s with
 #                                    min-max, agent CPU per event, peak RSS. Then QUEUED events (default 5,000,000,
 #                                    0 = skip) are put into a file channel with no reachable sink, and the agent's RSS
 #                                    is read with them all on disk.
@@ -228,11 +228,11 @@ fc_agent_conf() { # fc_agent_conf FILE CHANNEL_TYPE INPUT PORT DIR
 }
 
 # median / min / max of the numbers on stdin
-fc_stats() { sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f %.0f %.0f", m, v[1], v[NR] }'; }
+fc_stats() { sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f %.0f %.0f\n", m, v[1], v[NR] }'; }
 
 bench_filechannel() {
   local events=${1:-1000000} runs=${2:-3} queued=${3:-5000000}
-  [[ "$events" =~ ^[1-9][0-9]*$ && "$runs" =~ ^[1-9][0-9]*$ && "$queued" =~ ^[0-9]+$ ]] || usage
+  [[ "$events" =~ ^[1-9][0-9]*$ && "$runs" =~ ^[0-9]+$ && "$queued" =~ ^[0-9]+$ ]] || usage
   local timeout=${BENCH_TIMEOUT:-600}
   local bin_dir="$ROOT/artifacts/bench-bin"
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/flumenet-bench.XXXXXX")
@@ -251,6 +251,7 @@ bench_filechannel() {
 
   local type run port start end results=()
   local types=${FC_TYPES:-memory file}
+  (( runs > 0 )) || types=""
   for type in $types; do
     : >"$work/$type.results"
     for run in $(seq 1 "$runs"); do
@@ -297,7 +298,7 @@ CONF
 
   local loadavg
   loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
-  echo "exec cat $events x $BODY_BYTES B -> <channel> -> avro sink (batch 1000) -> collector -> null; $runs runs each; load average now $loadavg on $(nproc) cores"
+  [[ -n "$types" ]] && echo "exec cat $events x $BODY_BYTES B -> <channel> -> avro sink (batch 1000) -> collector -> null; $runs runs each; load average now $loadavg on $(nproc) cores"
   local mem_med=0 file_med=0
   for type in $types; do
     read -r med lo hi < <(cut -d' ' -f1 "$work/$type.results" | fc_stats)

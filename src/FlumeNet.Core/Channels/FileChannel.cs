@@ -29,6 +29,7 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
     private readonly ConcurrentBag<SegmentReader> _readers = new();
     private readonly ConcurrentBag<ArrayBufferWriter<byte>> _buffers = new();
     private readonly HashSet<FileTransaction> _takers = new();
+    private volatile LifecycleState _state = LifecycleState.Idle;
     private FileChannelOptions _options;
     private FileChannelOptions? _reopenWith;
     private PointerQueue _queue = new();
@@ -66,7 +67,11 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
 
     public string Name { get; }
 
-    public LifecycleState State { get; private set; } = LifecycleState.Idle;
+    public LifecycleState State
+    {
+        get => _state;
+        private set => _state = value;
+    }
 
     public FileChannelOptions Options => _options;
 
@@ -112,6 +117,7 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
             }
 
             _counter.Start();
+            _counter.SetChannelCapacity(_options.Capacity);
             State = LifecycleState.Idle;
             _opening = Task.Run(Open, CancellationToken.None);
         }
@@ -275,8 +281,9 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
             _startupError = null;
             _eventsArrived.Set();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ChannelException or InvalidDataException)
+        catch (Exception e)
         {
+            // Whatever stopped the start, the channel must end in ERROR: the agent waits for START or ERROR.
             _startupError = e.Message;
             _counter.Open = false;
             _counter.SetUnhealthy(true);

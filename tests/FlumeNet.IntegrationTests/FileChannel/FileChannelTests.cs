@@ -2,6 +2,7 @@ using System.Text;
 using FlumeNet.Avro;
 using FlumeNet.IntegrationTests.Harness;
 using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
 
 namespace FlumeNet.IntegrationTests.FileChannel;
 
@@ -9,7 +10,7 @@ namespace FlumeNet.IntegrationTests.FileChannel;
 /// Real agents with a <c>file</c> channel: avro source → file channel → avro sink → logger collector. The agent is killed
 /// with SIGKILL while a client streams into it; nothing acknowledged may be lost.
 /// </summary>
-public sealed class FileChannelTests
+public sealed class FileChannelTests(ITestOutputHelper output)
 {
     private const int BatchSize = 100;
 
@@ -68,10 +69,13 @@ public sealed class FileChannelTests
             }
 
             await client;
+            Assert.All(agents, a => Assert.Equal(1, a.CountLines("Queue Size after replay")));
+            Assert.All(agents, a => Assert.True(a.CountLines("Waiting for channel: c1 to start. Sleeping for 500 ms") >= 1));
             var bodies = Collector.WaitForBodies(collector, total, TimeSpan.FromSeconds(60));
             var expected = Enumerable.Range(0, total).Select(Body).ToHashSet();
             Retry.Until(() => (bodies = LoggerLines.Bodies(collector.Lines)).ToHashSet().IsSupersetOf(expected), TimeSpan.FromSeconds(60), () => $"missing {expected.Except(bodies).Count()} events, e.g. {string.Join(", ", expected.Except(bodies).Take(5))}");
             var duplicates = bodies.Count - bodies.Distinct().Count();
+            output.WriteLine($"{total} events, {kills} SIGKILLs: {bodies.Count} delivered, {bodies.Distinct().Count()} distinct, {duplicates} duplicates");
             Assert.True(duplicates <= kills * BatchSize, $"{duplicates} duplicates for {kills} kills");
             Assert.All(bodies, b => Assert.Contains(b, expected));
             Assert.All(agents, a => Assert.DoesNotContain(a.Lines, l => l.Contains("[ERROR", StringComparison.Ordinal) && l.Contains("Damaged", StringComparison.Ordinal)));

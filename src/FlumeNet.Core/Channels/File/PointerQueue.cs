@@ -1,14 +1,16 @@
 namespace FlumeNet.Channels.File;
 
 /// <summary>
-/// A FIFO of event pointers (segment id, byte offset of the event's record), stored as runs of 32-bit offsets that
-/// share one segment id: 4 bytes per queued event, so 5,000,000 queued events cost about 20 MB. Not thread-safe.
+/// A FIFO of event pointers (segment id, byte offset of the event's record). Pointers are kept in chunks that share a
+/// segment id; within a chunk each offset is stored as a 16-bit distance from the one before it, so a queued event of
+/// less than 64 KiB costs 2 bytes (5,000,000 queued events: about 10 MB). Larger distances go to chunks of plain 32-bit
+/// offsets. Not thread-safe.
 /// </summary>
 internal sealed class PointerQueue
 {
-    private const int ChunkSize = 4096;
+    private const int ChunkBytes = 16384;
     private readonly LinkedList<Chunk> _chunks = new();
-    private Chunk? _spare;
+    private readonly int[] _decoded = new int[ChunkBytes / 2];
 
     public long Count { get; private set; }
 
@@ -21,14 +23,17 @@ internal sealed class PointerQueue
     public void AddLast(long pointer)
     {
         var segment = SegmentOf(pointer);
+        var offset = OffsetOf(pointer);
         var last = _chunks.Last?.Value;
-        if (last is null || last.Segment != segment || last.Tail == ChunkSize)
+        if (last is null || last.Segment != segment || !last.TryAddLast(offset))
         {
-            last = NewChunk(segment, 0);
+            // Plain offsets only when this segment's records are too far apart for 16-bit deltas (events over 64 KiB).
+            var wide = last is not null && last.Segment == segment && (long)offset - last.TailOffset > ushort.MaxValue;
+            last = new Chunk(segment, wide, atEnd: false);
+            last.TryAddLast(offset);
             _chunks.AddLast(last);
         }
 
-        last.Offsets[last.Tail++] = OffsetOf(pointer);
         Count++;
     }
 
@@ -36,28 +41,23 @@ internal sealed class PointerQueue
     public void AddFirst(long pointer)
     {
         var segment = SegmentOf(pointer);
+        var offset = OffsetOf(pointer);
         var first = _chunks.First?.Value;
-        if (first is null || first.Segment != segment || first.Head == 0)
+        if (first is null || first.Segment != segment || !first.TryAddFirst(offset))
         {
-            first = NewChunk(segment, ChunkSize);
+            first = new Chunk(segment, wide: true, atEnd: true);
+            first.TryAddFirst(offset);
             _chunks.AddFirst(first);
         }
 
-        first.Offsets[--first.Head] = OffsetOf(pointer);
         Count++;
     }
 
     public bool TryPeekFirst(out long pointer)
     {
         var first = _chunks.First?.Value;
-        if (first is null)
-        {
-            pointer = 0;
-            return false;
-        }
-
-        pointer = Pack(first.Segment, first.Offsets[first.Head]);
-        return true;
+        pointer = first is null ? 0 : Pack(first.Segment, first.HeadOffset);
+        return first is not null;
     }
 
     public bool TryTakeFirst(out long pointer)
@@ -70,12 +70,11 @@ internal sealed class PointerQueue
         }
 
         var c = node.Value;
-        pointer = Pack(c.Segment, c.Offsets[c.Head++]);
+        pointer = Pack(c.Segment, c.TakeFirst());
         Count--;
-        if (c.Head == c.Tail)
+        if (c.IsEmpty)
         {
             _chunks.RemoveFirst();
-            _spare = c;
         }
 
         return true;
@@ -96,12 +95,16 @@ internal sealed class PointerQueue
         return min;
     }
 
-    /// <summary>The queue as runs (segment, offsets), head first. Must not be mutated while enumerating.</summary>
+    /// <summary>
+    /// The queue as runs (segment, offsets), head first. Each run's memory is reused for the next one: consume it before
+    /// moving on. The queue must not change while enumerating.
+    /// </summary>
     public IEnumerable<(int Segment, ReadOnlyMemory<int> Offsets)> Runs()
     {
         foreach (var c in _chunks)
         {
-            yield return (c.Segment, new ReadOnlyMemory<int>(c.Offsets, c.Head, c.Tail - c.Head));
+            var n = c.Decode(_decoded);
+            yield return (c.Segment, new ReadOnlyMemory<int>(_decoded, 0, n));
         }
     }
 
@@ -136,21 +139,141 @@ internal sealed class PointerQueue
         return removed;
     }
 
-    private Chunk NewChunk(int segment, int start)
-    {
-        var c = _spare ?? new Chunk();
-        _spare = null;
-        c.Segment = segment;
-        c.Head = start;
-        c.Tail = start;
-        return c;
-    }
-
+    /// <summary>
+    /// Pointers of one segment, Head..Tail-1 of either 16-bit deltas (element i = element i-1 + Deltas[i]) or plain
+    /// offsets. HeadOffset and TailOffset are the absolute offsets of the first and last element.
+    /// </summary>
     private sealed class Chunk
     {
-        public readonly int[] Offsets = new int[ChunkSize];
-        public int Segment;
-        public int Head;
-        public int Tail;
+        private readonly ushort[]? _deltas;
+        private readonly int[]? _offsets;
+        private int _head;
+        private int _tail;
+
+        public Chunk(int segment, bool wide, bool atEnd)
+        {
+            Segment = segment;
+            if (wide)
+            {
+                _offsets = new int[ChunkBytes / 4];
+            }
+            else
+            {
+                _deltas = new ushort[ChunkBytes / 2];
+            }
+
+            _head = _tail = atEnd ? Capacity : 0;
+        }
+
+        public int Segment { get; }
+
+        public int HeadOffset { get; private set; }
+
+        public int TailOffset { get; private set; }
+
+        public bool IsEmpty => _head == _tail;
+
+        private int Capacity => _deltas?.Length ?? _offsets!.Length;
+
+        public static bool FitsDelta(long delta) => delta is > 0 and <= ushort.MaxValue;
+
+        public bool TryAddLast(int offset)
+        {
+            if (_tail == Capacity)
+            {
+                return false;
+            }
+
+            if (IsEmpty)
+            {
+                HeadOffset = offset;
+            }
+            else if (_deltas is not null)
+            {
+                var delta = (long)offset - TailOffset;
+                if (!FitsDelta(delta))
+                {
+                    return false;
+                }
+
+                _deltas[_tail] = (ushort)delta;
+            }
+
+            if (_offsets is not null)
+            {
+                _offsets[_tail] = offset;
+            }
+
+            _tail++;
+            TailOffset = offset;
+            return true;
+        }
+
+        public bool TryAddFirst(int offset)
+        {
+            if (_head == 0)
+            {
+                return false;
+            }
+
+            if (IsEmpty)
+            {
+                TailOffset = offset;
+            }
+            else if (_deltas is not null)
+            {
+                var delta = (long)HeadOffset - offset;
+                if (!FitsDelta(delta))
+                {
+                    return false;
+                }
+
+                _deltas[_head] = (ushort)delta;
+            }
+
+            _head--;
+            if (_offsets is not null)
+            {
+                _offsets[_head] = offset;
+            }
+
+            HeadOffset = offset;
+            return true;
+        }
+
+        public int TakeFirst()
+        {
+            var value = HeadOffset;
+            _head++;
+            if (_head < _tail)
+            {
+                HeadOffset = _deltas is not null ? HeadOffset + _deltas[_head] : _offsets![_head];
+            }
+
+            return value;
+        }
+
+        public int Decode(int[] into)
+        {
+            var n = _tail - _head;
+            if (_offsets is not null)
+            {
+                Array.Copy(_offsets, _head, into, 0, n);
+                return n;
+            }
+
+            var v = HeadOffset;
+            for (var i = 0; i < n; i++)
+            {
+                if (i > 0)
+                {
+                    v += _deltas![_head + i];
+                }
+
+                into[i] = v;
+            }
+
+            return n;
+        }
     }
 }
