@@ -11,6 +11,12 @@
 #                                    min-max, agent CPU per event, peak RSS. Then QUEUED events (default 5,000,000,
 #                                    0 = skip) are put into a file channel with no reachable sink, and the agent's RSS
 #                                    is read with them all on disk.
+#   scripts/bench.sh taildir [events] [runs]
+#                                    end to end: agent (TAILDIR over one file of N 100-byte lines -> memory -> avro
+#                                    sink) -> collector (avro -> memory -> null), memory channels of TAILDIR_CAPACITY
+#                                    events (default 10,000). Default N = 5,000,000, 3 runs; prints
+#                                    each run, the median and spread of events/s, and agent CPU per event
+#                                    (BENCH_THREADS=1 also prints the busiest threads of each run).
 #
 # Loopback only. Environment: BENCH_TIMEOUT (seconds, default 600) bounds the wait for the collector.
 set -euo pipefail
@@ -19,7 +25,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BODY_BYTES=100
 
 usage() {
-  echo "usage: scripts/bench.sh avro [events] | scripts/bench.sh filechannel [events] [runs] [queued] | scripts/bench.sh micro [BenchmarkDotNet args]" >&2
+  echo "usage: scripts/bench.sh avro [events] | scripts/bench.sh filechannel [events] [runs] [queued] | scripts/bench.sh micro [BenchmarkDotNet args] | scripts/bench.sh taildir [events] [runs]" >&2
   exit 2
 }
 
@@ -332,6 +338,104 @@ CONF
   fi
 }
 
+# One TAILDIR run over $work/logs/app.log; prints "events_per_s agent_cpu_s collector_cpu_s agent_hwm_kb".
+taildir_run() {
+  local bin=$1 work=$2 events=$3 timeout=$4 port
+  port=$(free_port)
+  rm -f "$work/taildir_position.json" "$work/collector.log" "$work/agent.log"
+  cat >"$work/collector.properties" <<CONF
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = avro
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = $port
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = ${TAILDIR_CAPACITY:-10000}
+a1.channels.c1.transactionCapacity = 1000
+a1.sinks.k1.type = null
+a1.sinks.k1.batchSize = 1000
+a1.sinks.k1.logEveryNEvents = $events
+a1.sinks.k1.channel = c1
+CONF
+  cat >"$work/agent.properties" <<CONF
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = TAILDIR
+a1.sources.r1.filegroups = f1
+a1.sources.r1.filegroups.f1 = $work/logs/app\.log
+a1.sources.r1.positionFile = $work/taildir_position.json
+a1.sources.r1.batchSize = 1000
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = ${TAILDIR_CAPACITY:-10000}
+a1.channels.c1.transactionCapacity = 1000
+a1.sinks.k1.type = avro
+a1.sinks.k1.hostname = 127.0.0.1
+a1.sinks.k1.port = $port
+a1.sinks.k1.batch-size = 1000
+a1.sinks.k1.channel = c1
+CONF
+  "$bin" agent --conf-file "$work/collector.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
+    >"$work/collector.log" 2>&1 &
+  COLLECTOR_PID=$!
+  wait_for "$work/collector.log" "Avro source r1 started." 60 "$COLLECTOR_PID" >&2
+  local start end
+  start=$(now_ns)
+  "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
+    >"$work/agent.log" 2>&1 &
+  AGENT_PID=$!
+  wait_for "$work/collector.log" "Null sink k1 successful processed $events events." "$timeout" "$COLLECTOR_PID" >&2
+  end=$(now_ns)
+  local ac cc ah
+  ac=$(cpu_s "$AGENT_PID"); cc=$(cpu_s "$COLLECTOR_PID"); ah=$(hwm_kb "$AGENT_PID")
+  if [[ -n ${BENCH_THREADS:-} ]]; then
+    { echo "busiest agent threads (CPU):"; top_threads "$AGENT_PID"; echo "busiest collector threads (CPU):"; top_threads "$COLLECTOR_PID"; } >&2
+  fi
+  if grep -qE "\[(WARN|ERROR) " "$work/agent.log"; then
+    grep -hE "\[(WARN|ERROR) " "$work/agent.log" | grep -v "Position file" | head -n 5 >&2 || true
+  fi
+  stop_pid "$AGENT_PID"
+  stop_pid "$COLLECTOR_PID"
+  awk -v n="$events" -v ns=$(( end - start )) -v ac="$ac" -v cc="$cc" -v ah="$ah" 'BEGIN { printf "%.0f %s %s %s\n", n / (ns / 1e9), ac, cc, ah }'
+}
+
+bench_taildir() {
+  local events=${1:-5000000} runs=${2:-3}
+  [[ "$events" =~ ^[1-9][0-9]*$ && "$runs" =~ ^[1-9][0-9]*$ ]] || usage
+  local timeout=${BENCH_TIMEOUT:-600}
+  local bin_dir="$ROOT/artifacts/bench-bin"
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/flumenet-bench.XXXXXX")
+  local work=$WORK
+  COLLECTOR_PID=""
+  AGENT_PID=""
+  trap 'stop_pid "${AGENT_PID:-}" 2>/dev/null || true; stop_pid "${COLLECTOR_PID:-}" 2>/dev/null || true; rm -rf "${WORK:-}"' EXIT
+
+  echo "publishing Release flume-ng to $bin_dir ..."
+  dotnet publish "$ROOT/src/FlumeNet.Agent" -c Release -o "$bin_dir" --nologo -v q >"$work/publish.log" 2>&1 \
+    || { cat "$work/publish.log" >&2; exit 1; }
+  mkdir -p "$work/logs"
+  echo "generating $events lines of $BODY_BYTES bytes in logs/app.log ..."
+  local line
+  line=$(printf "%0${BODY_BYTES}d" 0)
+  { yes "$line" || true; } | head -n "$events" >"$work/logs/app.log"
+
+  local results=() r
+  for ((r = 1; r <= runs; r++)); do
+    local out
+    out=$(taildir_run "$bin_dir/flume-ng" "$work" "$events" "$timeout")
+    results+=("$out")
+    awk -v r="$r" -v n="$events" '{ printf "run %d: %8.0f events/s   agent CPU %6.2f s (%.2f us/event)   collector CPU %6.2f s   agent peak RSS %.1f MiB\n", r, $1, $2, 1e6 * $2 / n, $3, $4 / 1024 }' <<<"$out"
+  done
+  printf '%s\n' "${results[@]}" | sort -n | awk -v n="$events" -v java=372000 '{ v[NR] = $1; c[NR] = $2 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "median:  %.0f events/s (min %.0f, max %.0f over %d runs) = %.2fx Java Flume 1.11 (%d events/s)\n", m, v[1], v[NR], NR, m / java, java
+    printf "cores:   %d; the machine may be shared: compare medians, not single runs\n", '"$(nproc)"'
+  }'
+}
+
 bench_micro() {
   local args=("$@")
   if (( ${#args[@]} == 0 )); then
@@ -344,6 +448,7 @@ bench_micro() {
 case "${1:-}" in
   avro) shift; bench_avro "$@" ;;
   micro) shift; bench_micro "$@" ;;
+  taildir) shift; bench_taildir "$@" ;;
   filechannel) shift; bench_filechannel "$@" ;;
   *) usage ;;
 esac

@@ -8,7 +8,10 @@
 #   1 both collectors up  2 collector1 killed (kill -9)  3 collector1 restarted
 #   4 both collectors killed  5 only collector2 restarted
 # and prints, per step, where the lines went, what was lost or duplicated, the failover gap and the
-# failback delay. Exit status: 0 when nothing was lost, 1 when a line was lost, 2 on a setup problem.
+# failback delay. A third run uses conf/flume-failover-client-taildir.properties (TAILDIR instead of
+# `exec tail -f`) and adds a step: 6 the agent is stopped, lines are appended and the log is rotated by
+# rename while it is down, then it is started again.
+# Exit status: 0 when nothing was lost, 1 when a line was lost, 2 on a setup problem.
 #
 # Needs: the .NET 10 SDK (it builds flume-ng into artifacts/demo-bin), bash, coreutils, awk, grep, setsid.
 # FAILOVER_DEMO_SKIP_BUILD=1 reuses an existing artifacts/demo-bin/flume-ng.
@@ -19,6 +22,7 @@ BIN_DIR="$ROOT/artifacts/demo-bin"
 FLUME="$BIN_DIR/flume-ng"
 SEED_CLIENT="$ROOT/conf/flume-failover-client.properties"
 SEED_SERVER="$ROOT/conf/flume-failover-server.properties"
+SEED_TAILDIR="$ROOT/conf/flume-failover-client-taildir.properties"
 HOST1=127.0.0.2
 HOST2=127.0.0.3
 PORT=4444
@@ -65,7 +69,7 @@ command -v dotnet >/dev/null 2>&1 || die "'dotnet' was not found on PATH. Instal
 for tool in awk grep setsid timeout date; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' is required but was not found on PATH"
 done
-[[ -f $SEED_CLIENT && -f $SEED_SERVER ]] || die "seed configuration files missing under $ROOT/conf"
+[[ -f $SEED_CLIENT && -f $SEED_SERVER && -f $SEED_TAILDIR ]] || die "seed configuration files missing under $ROOT/conf"
 
 if [[ ${FAILOVER_DEMO_SKIP_BUILD:-0} != 1 || ! -x $FLUME ]]; then
   echo "Building flume-ng (dotnet publish -c Release -o artifacts/demo-bin) ..."
@@ -205,13 +209,14 @@ print_timeline() {
   } | sort -s -k1,2 | awk -v s="$start" '($1 " " $2) >= s' | cut -c12-200 | sed 's/^/    /'
 }
 
-run_walkthrough() { # label extra-client-line
-  local label=$1 extra=$2
+run_walkthrough() { # label extra-client-line [client-file]
+  local label=$1 extra=$2 client=${3:-$SEED_CLIENT}
   RUN_DIR="$WORK/$label"
   mkdir -p "$RUN_DIR/conf"
   : >"$RUN_DIR/server.log"
   : >"$RUN_DIR/appended.txt"
   SEQ=0
+  STEP_NAME=()
   FAILOVER_GAP="n/a"
   FAILBACK_DELAY="n/a"
   RECOVERY_DELAY="n/a"
@@ -221,31 +226,31 @@ run_walkthrough() { # label extra-client-line
   # Collector files: the seed server file with only `bind` changed.
   sed "s/^a1\.sources\.r1\.bind = slave1\$/a1.sources.r1.bind = $HOST1/" "$SEED_SERVER" >"$RUN_DIR/collector1.properties"
   sed "s/^a1\.sources\.r1\.bind = slave1\$/a1.sources.r1.bind = $HOST2/" "$SEED_SERVER" >"$RUN_DIR/collector2.properties"
-  # Agent file: the seed client file with only the hostnames and the tailed path changed (typos kept).
+  # Agent file: the client file with only the hostnames and the paths under /root/flume_test changed (typos kept).
   sed -e "s/^a1\.sinks\.k1\.hostname = slave1\$/a1.sinks.k1.hostname = $HOST1/" \
     -e "s/^a1\.sinks\.k2\.hostname = slave2\$/a1.sinks.k2.hostname = $HOST2/" \
-    -e "s#^a1\.sources\.r1\.command = tail -f /root/flume_test/server.log\$#a1.sources.r1.command = tail -f $RUN_DIR/server.log#" \
-    "$SEED_CLIENT" >"$RUN_DIR/agent.properties"
+    -e "s#/root/flume_test/#$RUN_DIR/#g" \
+    "$client" >"$RUN_DIR/agent.properties"
   if [[ -n $extra ]]; then
     printf '\n%s\n' "$extra" >>"$RUN_DIR/agent.properties"
   fi
   for f in collector1 collector2; do
     grep -q "bind = 127.0.0" "$RUN_DIR/$f.properties" || die "could not rewrite bind in $f.properties"
   done
-  [[ $(grep -c "hostname = 127.0.0" "$RUN_DIR/agent.properties") == 2 && $(grep -c "tail -f $RUN_DIR/server.log" "$RUN_DIR/agent.properties") == 1 ]] \
-    || die "could not rewrite the seed client file (hostnames / tailed path)"
+  [[ $(grep -c "hostname = 127.0.0" "$RUN_DIR/agent.properties") == 2 && $(grep -c "^a1\.sources\.r1\.[a-z0-9.]* = .*$RUN_DIR/server" "$RUN_DIR/agent.properties") == 1 ]] \
+    || die "could not rewrite the client file $client (hostnames / tailed path)"
 
   echo
   echo "=== Run '$label' ==="
-  echo "Agent config: $RUN_DIR/agent.properties (diff against the seed file:)"
-  diff "$SEED_CLIENT" "$RUN_DIR/agent.properties" | grep '^[<>]' | sed 's/^/    /'
+  echo "Agent config: $RUN_DIR/agent.properties (diff against $(basename "$client"):)"
+  diff "$client" "$RUN_DIR/agent.properties" | grep '^[<>]' | sed 's/^/    /'
 
   start_collector 1 || return 1
   start_collector 2 || return 1
   start_proc agent "$RUN_DIR/agent.properties" "$RUN_DIR/agent.log"
   # The agent is ready when both sinks have started (Rpc sink k2 started. comes last).
   local deadline=$(( $(now_ms) + 20000 ))
-  until grep -q 'Rpc sink k2 started' "$RUN_DIR/agent.log" 2>/dev/null && grep -q 'Exec source starting' "$RUN_DIR/agent.log"; do
+  until grep -q 'Rpc sink k2 started' "$RUN_DIR/agent.log" 2>/dev/null && grep -qE 'Exec source starting|TaildirSource source starting' "$RUN_DIR/agent.log"; do
     (( $(now_ms) < deadline )) || { echo "failover-demo: the agent did not start within 20 s; see $RUN_DIR/agent.log" >&2; return 1; }
     kill -0 "${PIDS[agent]}" 2>/dev/null || { echo "failover-demo: the agent exited; see $RUN_DIR/agent.log" >&2; tail -n 5 "$RUN_DIR/agent.log" >&2; return 1; }
     sleep 0.05
@@ -330,6 +335,20 @@ run_walkthrough() { # label extra-client-line
   first=$(first_event_after 2 "$c2_off5")
   [[ -n $first ]] && RECOVERY_DELAY="$(( first - LISTEN_MS )) ms"
 
+  if [[ $client == "$SEED_TAILDIR" ]]; then
+    # 6. the agent stopped; lines appended and the log rotated by rename while it is down; the agent started again
+    STEP_NAME[6]="agent restarted, log rotated"
+    mark "stopping the agent"
+    stop_proc agent TERM
+    echo "[step 6] ${STEP_NAME[6]}: appending $LINES_PER_STEP lines with a rename in the middle, then starting the agent"
+    append_step 6 $(( LINES_PER_STEP / 2 ))
+    mv "$RUN_DIR/server.log" "$RUN_DIR/server.log.1"
+    append_step 6 $(( LINES_PER_STEP / 2 ))
+    start_proc agent "$RUN_DIR/agent.properties" "$RUN_DIR/agent.log"
+    mark "agent started again"
+    wait_all_delivered 30000
+  fi
+
   stop_proc agent TERM
   stop_proc collector2 TERM
   return 0
@@ -340,7 +359,9 @@ print_table() { # label penalty-description
   echo "--- Results: $1 ($2) ---"
   printf '%-4s %-34s %8s %10s %10s %5s %10s\n' step what appended collector1 collector2 lost duplicated
   local report
-  report=$(awk -v names="${STEP_NAME[1]}|${STEP_NAME[2]}|${STEP_NAME[3]}|${STEP_NAME[4]}|${STEP_NAME[5]}" '
+  local steps=5
+  [[ -n ${STEP_NAME[6]:-} ]] && steps=6
+  report=$(awk -v steps="$steps" -v names="${STEP_NAME[1]}|${STEP_NAME[2]}|${STEP_NAME[3]}|${STEP_NAME[4]}|${STEP_NAME[5]}|${STEP_NAME[6]:-}" '
     BEGIN { split(names, nm, "|") }
     FILENAME == ARGV[1] { c1[$1]++; next }
     FILENAME == ARGV[2] { c2[$1]++; next }
@@ -353,7 +374,7 @@ print_table() { # label penalty-description
         if (n == 0) lost[s]++
         else if (n > 1) dup[s] += n - 1
       }
-      for (s = 1; s <= 5; s++) {
+      for (s = 1; s <= steps; s++) {
         printf "%-4s %-34s %8d %10d %10d %5d %10d\n", s, nm[s], appended[s], r1[s], r2[s], lost[s], dup[s]
         ta += appended[s]; t1 += r1[s]; t2 += r2[s]; tl += lost[s]; td += dup[s]
       }
@@ -372,8 +393,8 @@ print_table() { # label penalty-description
 
 status=0
 SUMMARY=()
-run_one() { # label penalty-description extra
-  if ! run_walkthrough "$1" "$3"; then
+run_one() { # label penalty-description extra [client-file]
+  if ! run_walkthrough "$1" "$3" "${4:-}"; then
     echo "failover-demo: run '$1' could not complete (see above)" >&2
     status=2
   fi
@@ -385,6 +406,7 @@ run_one() { # label penalty-description extra
 
 run_one seed-as-is "maxpenalty unset: the seed's 'maxpenality' typo is ignored, cap 30000 ms" ""
 run_one maxpenalty-1000 "a1.sinkgroups.g1.processor.maxpenalty = 1000 added" "a1.sinkgroups.g1.processor.maxpenalty = 1000"
+run_one taildir "TAILDIR instead of exec tail -f, maxpenalty 1000, agent restarted" "" "$SEED_TAILDIR"
 
 echo
 echo "=== Summary ==="

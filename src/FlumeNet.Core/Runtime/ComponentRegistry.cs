@@ -64,6 +64,8 @@ public sealed class ComponentRegistry : IComponentCatalog
             .Add(ComponentKind.Source, "seq", src + "SequenceGeneratorSource", (SourceFactory)((n, p, c, s) => new SequenceGeneratorSource(n, p, c, s.Loggers, s.Metrics, s.Time)))
             .Add(ComponentKind.Source, "netcat", src + "NetcatSource", (SourceFactory)((n, p, c, s) => new NetcatSource(n, p, c, s.Loggers, s.Metrics, s.Time)))
             .Add(ComponentKind.Source, "avro", src + "AvroSource", (SourceFactory)((n, p, c, s) => new AvroSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "TAILDIR", src + "taildir.TaildirSource", (SourceFactory)((n, p, c, s) => new TaildirSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "spooldir", src + "SpoolDirectorySource", (SourceFactory)((n, p, c, s) => new SpoolDirectorySource(n, p, c, s)))
             .Add(ComponentKind.Sink, "logger", "org.apache.flume.sink.LoggerSink", (SinkFactory)((n, ch, c, s) => new LoggerSink(n, ch, c, s.Loggers, s.Metrics, s.Time)))
             .Add(ComponentKind.Sink, "null", "org.apache.flume.sink.NullSink", (SinkFactory)((n, ch, c, s) => new NullSink(n, ch, c, s.Loggers, s.Metrics, s.Time)))
             .Add(ComponentKind.Sink, "avro", "org.apache.flume.sink.AvroSink", (SinkFactory)((n, ch, c, s) => new AvroSink(n, ch, c, s)))
