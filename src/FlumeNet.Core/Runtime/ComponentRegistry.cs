@@ -1,6 +1,7 @@
 using FlumeNet.Channels;
 using FlumeNet.Configuration;
 using FlumeNet.Interceptors;
+using FlumeNet.Kafka;
 using FlumeNet.Selectors;
 using FlumeNet.Sinks;
 using FlumeNet.Sources;
@@ -55,13 +56,16 @@ public sealed class ComponentRegistry : IComponentCatalog
         const string ic = "org.apache.flume.interceptor.";
         return new ComponentRegistry()
             .Add(ComponentKind.Channel, "memory", "org.apache.flume.channel.MemoryChannel", (ChannelFactory)((n, c, s) => new MemoryChannel(n, MemoryChannelOptions.FromContext(c), s.Loggers.CreateLogger("org.apache.flume.channel.MemoryChannel"))))
+            .Add(ComponentKind.Channel, "kafka", KafkaChannel.ClassName, (ChannelFactory)((n, c, s) => new KafkaChannel(n, c, s)))
             .Add(ComponentKind.Source, "exec", src + "ExecSource", (SourceFactory)((n, p, c, s) => new ExecSource(n, p, c, s.Loggers, s.Time)))
             .Add(ComponentKind.Source, "seq", src + "SequenceGeneratorSource", (SourceFactory)((n, p, c, s) => new SequenceGeneratorSource(n, p, c, s.Loggers)))
             .Add(ComponentKind.Source, "netcat", src + "NetcatSource", (SourceFactory)((n, p, c, s) => new NetcatSource(n, p, c, s.Loggers)))
             .Add(ComponentKind.Source, "avro", src + "AvroSource", (SourceFactory)((n, p, c, s) => new AvroSource(n, p, c, s)))
+            .Add(ComponentKind.Source, "kafka", KafkaSource.ClassName, (SourceFactory)((n, p, c, s) => new KafkaSource(n, p, c, s)))
             .Add(ComponentKind.Sink, "logger", "org.apache.flume.sink.LoggerSink", (SinkFactory)((n, ch, c, s) => new LoggerSink(n, ch, c, s.Loggers)))
             .Add(ComponentKind.Sink, "null", "org.apache.flume.sink.NullSink", (SinkFactory)((n, ch, c, s) => new NullSink(n, ch, c, s.Loggers)))
             .Add(ComponentKind.Sink, "avro", "org.apache.flume.sink.AvroSink", (SinkFactory)((n, ch, c, s) => new AvroSink(n, ch, c, s)))
+            .Add(ComponentKind.Sink, "kafka", KafkaSink.ClassName, (SinkFactory)((n, ch, c, s) => new KafkaSink(n, ch, c, s)))
             .Add(ComponentKind.SinkProcessor, "default", "org.apache.flume.sink.DefaultSinkProcessor", null)
             .Add(ComponentKind.SinkProcessor, "failover", "org.apache.flume.sink.FailoverSinkProcessor", null)
             .Add(ComponentKind.SinkProcessor, "load_balance", "org.apache.flume.sink.LoadBalancingSinkProcessor", null)
