@@ -21,6 +21,17 @@ if ! /usr/bin/python3 -c 'import avro.ipc' >/dev/null 2>&1; then
   fi
 fi
 
+# The Kafka tests read and write records with independent clients: Debian's kcat and python3-kafka.
+if ! command -v kcat >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing kcat and python3-kafka (independent Kafka clients, for the Kafka tests)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat python3-kafka) >/dev/null 2>&1 \
+      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y kcat python3-kafka; }
+  else
+    echo "warning: kcat or python3-kafka is missing and cannot be installed here; the Kafka tests will fail" >&2
+  fi
+fi
+
 export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build FlumeNet.sln -c Release --nologo -v q

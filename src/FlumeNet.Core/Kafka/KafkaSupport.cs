@@ -342,6 +342,14 @@ internal sealed class KafkaFaultLog
 /// <summary>The bare Avro <c>AvroFlumeEvent</c> of a Kafka record value (Flume's useFlumeEventFormat / parseAsFlumeEvent).</summary>
 internal static class KafkaEventFormat
 {
+    public static byte[] Encode(Event e)
+    {
+        var w = new System.Buffers.ArrayBufferWriter<byte>(e.BodyArray.Length + 64);
+        FlumeEventCodec.WriteEvent(w, e);
+        return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Encodes through a writer the caller reuses (one copy per event, no growing).</summary>
     public static byte[] Encode(Event e, PooledBufferWriter buffer)
     {
         buffer.Clear();
