@@ -141,6 +141,9 @@ public sealed class KafkaTests : IClassFixture<KafkaClusterFixture>
     public void Source_DeliversRecordsWithHeaders_AndCommitsTheirOffsetsAfterTheChannel()
     {
         _kafka.CreateTopic("src-plain", 1);
+
+        // the first offset commit is refused (GROUP_AUTHORIZATION_FAILED = 30): one error line, the offsets are committed later
+        _kafka.InjectErrors(KafkaMockCluster.ApiOffsetCommit, 30);
         _kafka.ProduceWithKcat("src-plain", Enumerable.Range(0, 40).Select(i => $"k{i % 3}:rec{i:D2}"), keyed: true);
         using var dir = new TempDir();
         var conf = dir.Write("src.properties", $"""
@@ -178,6 +181,9 @@ public sealed class KafkaTests : IClassFixture<KafkaClusterFixture>
             """;
         var committed = string.Empty;
         Retry.Until(() => (committed = _kafka.Python(script).Trim()) == "40", Deadline, () => $"committed offset {committed}, expected 40");
+        Assert.Equal(1, agent.CountLines("KafkaSource EXCEPTION"));
+        Assert.Equal(40, LoggerLines.Bodies(agent.Lines).Count); // the refused commit repeated nothing
+        Assert.Empty(agent.StackFrameLines());
     }
 
     [Fact]

@@ -83,6 +83,8 @@ internal sealed class KafkaChannel : IChannel, IChannelBacklog, IMetered
             _servers,
             new Dictionary<string, string> { ["auto.offset.reset"] = offsetReset, ["session.timeout.ms"] = "10000", ["isolation.level"] = "read_uncommitted", ["client.id"] = "flume-" + name },
             new Dictionary<string, string> { ["group.id"] = group.Trim(), ["enable.auto.commit"] = "false", ["enable.auto.offset.store"] = "false" });
+        KafkaClientProperties.Validate(ctx, "kafka.producer.", _producerConfig, producer: true);
+        KafkaClientProperties.Validate(ctx, "kafka.consumer.", _consumerConfig, producer: false);
         _counter = services.Metrics.Register(new KafkaChannelCounter(name, services.Time));
     }
 

@@ -20,6 +20,7 @@ internal sealed class KafkaSink : SinkBase, IBatchingComponent, IMetered
 {
     public const string ClassName = "org.apache.flume.sink.kafka.KafkaSink";
     private const string DefaultTopic = "default-flume-topic";
+    private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(250);
 
     private readonly ILogger _logger;
     private readonly KafkaFaultLog _faults;
@@ -93,6 +94,7 @@ internal sealed class KafkaSink : SinkBase, IBatchingComponent, IMetered
                 ["client.id"] = "flume-" + name,
             },
             new Dictionary<string, string>());
+        KafkaClientProperties.Validate(ctx, "kafka.producer.", _clientConfig, producer: true);
         _counter = services.Metrics.Register(new KafkaSinkCounter(name, services.Time));
     }
 
@@ -143,7 +145,14 @@ internal sealed class KafkaSink : SinkBase, IBatchingComponent, IMetered
                 return SinkStatus.Backoff;
             }
 
-            await batch.Acknowledged.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Flush sends what waits for linger.ms at once: the batch cannot commit before its last record is acknowledged
+            while (!batch.Acknowledged.IsCompleted)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                producer.Flush(FlushSlice);
+            }
+
+            await batch.Acknowledged.ConfigureAwait(false);
             if (batch.FirstError is { } err)
             {
                 throw new KafkaException(err);

@@ -121,6 +121,7 @@ internal sealed class KafkaSource : SourceBase, IPollableSource, IBatchingCompon
                 ["enable.auto.commit"] = "false",
                 ["enable.auto.offset.store"] = "false",
             });
+        KafkaClientProperties.Validate(ctx, "kafka.consumer.", _clientConfig, producer: false);
         _counter = services.Metrics.Register(new KafkaSourceCounter(name, services.Time));
     }
 
@@ -136,13 +137,14 @@ internal sealed class KafkaSource : SourceBase, IPollableSource, IBatchingCompon
         try
         {
             Gather(consumer, cancellationToken);
-            if (_events.Count == 0)
+            var gathered = _events.Count;
+            if (gathered > 0 || _offsets.Count > 0)
             {
-                return ValueTask.FromResult(SourceStatus.Backoff);
+                // also when only offsets are left: those of a batch whose commit failed after the channel took it
+                WriteAndCommit(consumer);
             }
 
-            WriteAndCommit(consumer);
-            return ValueTask.FromResult(SourceStatus.Ready);
+            return ValueTask.FromResult(gathered > 0 ? SourceStatus.Ready : SourceStatus.Backoff);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

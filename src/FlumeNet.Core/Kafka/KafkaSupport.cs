@@ -159,6 +159,35 @@ internal static class KafkaClientProperties
         return result;
     }
 
+    /// <summary>
+    /// Lets librdkafka check every property name and value now, at configuration time, with a client that has no
+    /// servers (so it connects nowhere): a property it rejects is one configuration error naming the key, instead of
+    /// a start that fails again and again.
+    /// </summary>
+    public static void Validate(ComponentContext ctx, string prefix, Dictionary<string, string> config, bool producer)
+    {
+        var offline = new Dictionary<string, string>(config, StringComparer.Ordinal);
+        offline.Remove("bootstrap.servers");
+        offline.Remove("test.mock.num.brokers");
+        try
+        {
+            if (producer)
+            {
+                using var p = new ProducerBuilder<Null, Null>(offline).SetLogHandler((_, _) => { }).Build();
+            }
+            else
+            {
+                using var c = new ConsumerBuilder<Null, Null>(offline).SetLogHandler((_, _) => { }).Build();
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)
+        {
+            var quoted = Regex.Matches(ex.Message, "\"([^\"]+)\"");
+            var name = quoted.Count > 0 ? quoted[^1].Groups[1].Value : null;
+            ctx.Error(name is not null && ctx.Properties.ContainsKey(prefix + name) ? prefix + name : prefix.TrimEnd('.'), $"rejected by the Kafka client (librdkafka): {ex.Message}");
+        }
+    }
+
     /// <summary><c>kafka.bootstrap.servers</c>, required: a configuration error names the key when it is missing.</summary>
     public static string Bootstrap(ComponentContext ctx)
     {

@@ -76,6 +76,21 @@ public sealed class KafkaConfigurationTests
         Assert.Equal("Bootstrap Servers must be specified", error.Message);
     }
 
+    [Fact]
+    public void Source_WithAPropertyLibrdkafkaRejects_IsAConfigurationErrorNamingTheKey()
+    {
+        var ctx = Context(new()
+        {
+            ["kafka.bootstrap.servers"] = "127.0.0.1:1",
+            ["kafka.topics"] = "t",
+            ["kafka.consumer.no.such.property"] = "1",
+        });
+        _ = new KafkaSource("r1", new ChannelProcessor(new FlumeNet.Selectors.ReplicatingChannelSelector([], new ComponentContext("s", "s.", new Dictionary<string, string>())), [], NullLogger.Instance), ctx, BuildServices.Create(NullLoggerFactory.Instance));
+        var error = Assert.Single(ctx.Problems, p => p.Severity != ProblemSeverity.Warning);
+        Assert.Equal("a1.sinks.k1.kafka.consumer.no.such.property", error.Key);
+        Assert.Contains("No such configuration property", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("", "hi", "00046869")]
     [InlineData("a=1", "hi", "020261023100046869")]
