@@ -23,6 +23,7 @@ public sealed unsafe class KafkaMockCluster : IDisposable
     private static readonly delegate* unmanaged<IntPtr, byte*, int, int, int> TopicCreate = (delegate* unmanaged<IntPtr, byte*, int, int, int>)Fn("rd_kafka_mock_topic_create");
     private static readonly delegate* unmanaged<IntPtr, short, nuint, int*, void> PushErrors = (delegate* unmanaged<IntPtr, short, nuint, int*, void>)Fn("rd_kafka_mock_push_request_errors_array");
     private static readonly delegate* unmanaged<IntPtr, int, int> BrokerDown = (delegate* unmanaged<IntPtr, int, int>)Fn("rd_kafka_mock_broker_set_down");
+    private static readonly delegate* unmanaged<IntPtr, int, void> InitialRebalanceDelay = (delegate* unmanaged<IntPtr, int, void>)Fn("rd_kafka_mock_group_initial_rebalance_delay_ms");
     private static readonly delegate* unmanaged<IntPtr, int, int> BrokerUp = (delegate* unmanaged<IntPtr, int, int>)Fn("rd_kafka_mock_broker_set_up");
 
     private readonly object _lock = new();
@@ -46,6 +47,7 @@ public sealed unsafe class KafkaMockCluster : IDisposable
             throw new InvalidOperationException("librdkafka created no mock cluster");
         }
 
+        InitialRebalanceDelay(_cluster, 0); // a group forms as soon as its first member joins (Kafka waits 3 s)
         BootstrapServers = Marshal.PtrToStringUTF8(Bootstraps(_cluster)) ?? throw new InvalidOperationException("no bootstrap servers");
     }
 
