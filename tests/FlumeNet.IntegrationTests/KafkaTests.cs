@@ -53,10 +53,13 @@ public sealed class KafkaTests : IClassFixture<KafkaClusterFixture>
             a1.sources.rb.type = exec
             a1.sources.rb.command = cat {b}
             a1.sources.rb.channels = c1
-            a1.sources.rb.interceptors = i1
+            a1.sources.rb.interceptors = i1 i2
             a1.sources.rb.interceptors.i1.type = static
             a1.sources.rb.interceptors.i1.key = topic
             a1.sources.rb.interceptors.i1.value = sink-other
+            a1.sources.rb.interceptors.i2.type = static
+            a1.sources.rb.interceptors.i2.key = ts
+            a1.sources.rb.interceptors.i2.value = 1700000000123
             a1.channels.c1.type = memory
             a1.channels.c1.capacity = 10000
             a1.channels.c1.transactionCapacity = 100
@@ -67,18 +70,20 @@ public sealed class KafkaTests : IClassFixture<KafkaClusterFixture>
             a1.sinks.k1.flumeBatchSize = 50
             a1.sinks.k1.partitionIdHeader = part
             a1.sinks.k1.header.origin = x-origin
+            a1.sinks.k1.timestampHeader = ts
             a1.sinks.k1.kafka.producer.linger.ms = 1
             """);
         using var agent = FlumeProcess.StartAgent(conf);
         List<string> plain = [];
         Retry.Until(() => (plain = [.. _kafka.ReadWithKcat("sink-plain")]).Count >= 300, Deadline, () => $"{plain.Count} of 300 records in sink-plain\n{agent.Tail()}");
         List<string> other = [];
-        Retry.Until(() => (other = [.. _kafka.ReadWithKcat("sink-other")]).Count >= 50, Deadline, () => $"{other.Count} of 50 records in sink-other\n{agent.Tail()}");
+        Retry.Until(() => (other = [.. _kafka.ReadWithKcat("sink-other", "%p|%k|%s|%T\\n")]).Count >= 50, Deadline, () => $"{other.Count} of 50 records in sink-other\n{agent.Tail()}");
 
         // partition from the header, key from the header `key`, body alone as the value, in order
         Assert.Equal(Enumerable.Range(0, 300).Select(i => $"2|user-7|a{i:D3}"), plain);
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"b{i:D3}"), other.Select(l => l.Split('|')[2]).Order(StringComparer.Ordinal));
         Assert.All(other, l => Assert.Equal(string.Empty, l.Split('|')[1])); // no key header: null key
+        Assert.All(other, l => Assert.Equal("1700000000123", l.Split('|')[3])); // record timestamp from timestampHeader
 
         // header.origin = x-origin: a Kafka record header, read by python3-kafka
         var headers = _kafka.Python("""
@@ -153,7 +158,7 @@ public sealed class KafkaTests : IClassFixture<KafkaClusterFixture>
             a1.sources.r1.type = org.apache.flume.source.kafka.KafkaSource
             a1.sources.r1.channels = c1
             a1.sources.r1.kafka.bootstrap.servers = {_kafka.BootstrapServers}
-            a1.sources.r1.kafka.topics = src-plain
+            a1.sources.r1.kafka.topics.regex = src-pla[i]n
             a1.sources.r1.kafka.consumer.group.id = g-plain
             a1.sources.r1.kafka.consumer.auto.offset.reset = earliest
             a1.sources.r1.batchSize = 10

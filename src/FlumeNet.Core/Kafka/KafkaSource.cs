@@ -55,7 +55,7 @@ internal sealed class KafkaSource : SourceBase, IPollableSource, IBatchingCompon
 
         if (!string.IsNullOrWhiteSpace(regex))
         {
-            _topicPattern = "^(?:" + regex.Trim() + ")$";
+            _topicPattern = "^(" + regex.Trim() + ")$";
         }
         else if (!string.IsNullOrWhiteSpace(topics))
         {
@@ -121,7 +121,7 @@ internal sealed class KafkaSource : SourceBase, IPollableSource, IBatchingCompon
                 ["enable.auto.commit"] = "false",
                 ["enable.auto.offset.store"] = "false",
             });
-        KafkaClientProperties.Validate(ctx, "kafka.consumer.", _clientConfig, producer: false);
+        KafkaClientProperties.Validate(ctx, "kafka.consumer.", _clientConfig, producer: false, _topicPattern);
         _counter = services.Metrics.Register(new KafkaSourceCounter(name, services.Time));
     }
 

@@ -164,7 +164,7 @@ internal static class KafkaClientProperties
     /// servers (so it connects nowhere): a property it rejects is one configuration error naming the key, instead of
     /// a start that fails again and again.
     /// </summary>
-    public static void Validate(ComponentContext ctx, string prefix, Dictionary<string, string> config, bool producer)
+    public static void Validate(ComponentContext ctx, string prefix, Dictionary<string, string> config, bool producer, string? topicPattern = null)
     {
         var offline = new Dictionary<string, string>(config, StringComparer.Ordinal);
         offline.Remove("bootstrap.servers");
@@ -178,6 +178,17 @@ internal static class KafkaClientProperties
             else
             {
                 using var c = new ConsumerBuilder<Null, Null>(offline).SetLogHandler((_, _) => { }).Build();
+                if (topicPattern is not null)
+                {
+                    try
+                    {
+                        c.Subscribe(topicPattern);
+                    }
+                    catch (KafkaException ex)
+                    {
+                        ctx.Error("kafka.topics.regex", $"librdkafka cannot use the pattern {topicPattern} ({ex.Error.Reason}); it understands POSIX extended regular expressions, not every Java regex construct");
+                    }
+                }
             }
         }
         catch (Exception ex) when (ex is ArgumentException or KafkaException or InvalidOperationException)

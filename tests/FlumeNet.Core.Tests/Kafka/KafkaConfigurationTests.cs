@@ -85,10 +85,19 @@ public sealed class KafkaConfigurationTests
             ["kafka.topics"] = "t",
             ["kafka.consumer.no.such.property"] = "1",
         });
-        _ = new KafkaSource("r1", new ChannelProcessor(new FlumeNet.Selectors.ReplicatingChannelSelector([], new ComponentContext("s", "s.", new Dictionary<string, string>())), [], NullLogger.Instance), ctx, BuildServices.Create(NullLoggerFactory.Instance));
+        _ = new KafkaSource("r1", NoChannels(), ctx, BuildServices.Create(NullLoggerFactory.Instance));
         var error = Assert.Single(ctx.Problems, p => p.Severity != ProblemSeverity.Warning);
         Assert.Equal("a1.sinks.k1.kafka.consumer.no.such.property", error.Key);
         Assert.Contains("No such configuration property", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Source_WithATopicPatternLibrdkafkaCannotCompile_IsAConfigurationErrorNamingTheKey()
+    {
+        var ctx = Context(new() { ["kafka.bootstrap.servers"] = "127.0.0.1:1", ["kafka.topics.regex"] = "logs-(?:a" });
+        _ = new KafkaSource("r1", NoChannels(), ctx, BuildServices.Create(NullLoggerFactory.Instance));
+        var error = Assert.Single(ctx.Problems, p => p.Severity != ProblemSeverity.Warning);
+        Assert.Equal("a1.sinks.k1.kafka.topics.regex", error.Key);
     }
 
     [Theory]
@@ -124,6 +133,9 @@ public sealed class KafkaConfigurationTests
         Assert.Equal("plain", HeaderEscapes.Replace("plain", headers));
         Assert.Equal("x-%{open", HeaderEscapes.Replace("x-%{open", headers));
     }
+
+    private static ChannelProcessor NoChannels() =>
+        new(new FlumeNet.Selectors.ReplicatingChannelSelector([], new ComponentContext("s", "s.", new Dictionary<string, string>())), [], NullLogger.Instance);
 
     private static ComponentContext Context(Dictionary<string, string> props) => new("k1", "a1.sinks.k1.", props);
 }
