@@ -304,7 +304,17 @@ internal sealed class KafkaChannel : IChannel, IChannelBacklog, IMetered
                 // the first take of a transaction may wait for records; later ones take only what has already arrived
                 while (true)
                 {
-                    var r = taker.Poll(_taken.Count == 0 ? ch._pollTimeout : TimeSpan.Zero);
+                    ConsumeResult<byte[]?, byte[]>? r;
+                    try
+                    {
+                        r = taker.Poll(_taken.Count == 0 ? ch._pollTimeout : TimeSpan.Zero);
+                    }
+                    catch (ConsumeException ex) when (!ex.Error.IsFatal)
+                    {
+                        ch._faults.Problem(ex.Error.Reason);
+                        return null;
+                    }
+
                     if (taker.Revoked || r is null)
                     {
                         return null;

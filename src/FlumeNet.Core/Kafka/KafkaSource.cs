@@ -244,7 +244,18 @@ internal sealed class KafkaSource : SourceBase, IPollableSource, IBatchingCompon
                 break;
             }
 
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(remaining));
+            ConsumeResult<byte[]?, byte[]>? result;
+            try
+            {
+                result = consumer.Consume(TimeSpan.FromMilliseconds(remaining));
+            }
+            catch (ConsumeException ex) when (!ex.Error.IsFatal)
+            {
+                // e.g. a subscribed topic that does not exist (yet): reported like a broker fault, not once per poll
+                _faults.Problem(ex.Error.Reason);
+                break;
+            }
+
             if (result is null)
             {
                 _counter.AddEmpty();

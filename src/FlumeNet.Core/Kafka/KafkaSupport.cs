@@ -336,7 +336,10 @@ internal sealed class KafkaFaultLog
         Warn(e.Reason);
     }
 
-    public void Warn(string reason)
+    /// <summary>A fault that is not the brokers' absence (a subscribed topic missing, …), throttled the same way.</summary>
+    public void Problem(string reason) => Warn(reason, brokersDown: false);
+
+    public void Warn(string reason, bool brokersDown = true)
     {
         _faulty = true;
         int suppressed;
@@ -355,7 +358,14 @@ internal sealed class KafkaFaultLog
         }
 
         var more = suppressed > 0 ? $" ({suppressed} more in the last {Interval.TotalSeconds:0} s)" : string.Empty;
-        _logger.LogWarning("{Who}: Kafka brokers {Servers} not available: {Reason}{More}; retrying", _who, _servers, reason, more);
+        if (brokersDown)
+        {
+            _logger.LogWarning("{Who}: Kafka brokers {Servers} not available: {Reason}{More}; retrying", _who, _servers, reason, more);
+        }
+        else
+        {
+            _logger.LogWarning("{Who}: {Reason} (brokers {Servers}){More}; retrying", _who, reason, _servers, more);
+        }
     }
 
     /// <summary>Called after a successful exchange; logs once that the brokers answer again.</summary>
