@@ -195,10 +195,11 @@ public sealed class KafkaTests : IClassFixture<KafkaClusterFixture>
     public void Source_KilledMidStream_LosesNothing_AndRepeatsAtMostOneBatch()
     {
         const int BatchSize = 100;
-        const int Total = 4000;
+        const int Total = 24000;
+        const int Before = 20000; // produced before the first agent starts: it is killed long before it read them all
         _kafka.CreateTopic("src-kill", 1);
         _kafka.CreateTopic("src-kill-channel", 1);
-        _kafka.ProduceWithKcat("src-kill", Enumerable.Range(0, Total / 2).Select(i => $"m{i:D5}"));
+        _kafka.ProduceWithKcat("src-kill", Enumerable.Range(0, Before).Select(i => $"m{i:D5}"));
         using var dir = new TempDir();
 
         // the source writes into a Kafka channel (durable), read back by kcat: what the source committed to its channel
@@ -229,13 +230,14 @@ public sealed class KafkaTests : IClassFixture<KafkaClusterFixture>
             Retry.Until(() => _kafka.ReadWithKcat("src-kill-channel").Count > 0, Deadline, () => $"nothing reached the channel\n{first.Tail()}");
             first.Signal(9);
             Assert.True(first.WaitForExit(TimeSpan.FromSeconds(10)));
+            Assert.InRange(_kafka.ReadWithKcat("src-kill-channel").Count, 1, Before - 1); // killed mid-stream
         }
         finally
         {
             first.Dispose();
         }
 
-        _kafka.ProduceWithKcat("src-kill", Enumerable.Range(Total / 2, Total / 2).Select(i => $"m{i:D5}"));
+        _kafka.ProduceWithKcat("src-kill", Enumerable.Range(Before, Total - Before).Select(i => $"m{i:D5}"));
         using var second = FlumeProcess.StartAgent(conf);
         List<string> bodies = [];
         Retry.Until(
