@@ -17,6 +17,9 @@
 #                                    events (default 10,000). Default N = 5,000,000, 3 runs; prints
 #                                    each run, the median and spread of events/s, and agent CPU per event
 #                                    (BENCH_THREADS=1 also prints the busiest threads of each run).
+#   scripts/bench.sh kafka [events]  agent (exec `cat` of N 100-byte lines -> memory -> Kafka sink, acks=1) -> librdkafka's
+#                                    mock cluster in a helper process (scripts/kafka-mock-cluster.py, Debian's librdkafka
+#                                    from kcat). Default N = 1,000,000. Measures FlumeNet's sink path, not a Kafka cluster.
 #
 # Loopback only. Environment: BENCH_TIMEOUT (seconds, default 600) bounds the wait for the collector.
 set -euo pipefail
@@ -25,7 +28,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BODY_BYTES=100
 
 usage() {
-  echo "usage: scripts/bench.sh avro [events] | scripts/bench.sh filechannel [events] [runs] [queued] | scripts/bench.sh micro [BenchmarkDotNet args] | scripts/bench.sh taildir [events] [runs]" >&2
+  echo "usage: scripts/bench.sh avro [events] | scripts/bench.sh filechannel [events] [runs] [queued] | scripts/bench.sh micro [BenchmarkDotNet args] | scripts/bench.sh taildir [events] [runs] | scripts/bench.sh kafka [events]" >&2
   exit 2
 }
 
@@ -445,10 +448,110 @@ bench_micro() {
     --artifacts "$ROOT/artifacts/benchmarks" "${args[@]}"
 }
 
+# exec -> memory -> Kafka sink against librdkafka's mock cluster (a helper process); done when the topic's high
+# watermarks (read with kcat -Q) add up to the number of events.
+bench_kafka() {
+  local events=${1:-1000000}
+  [[ "$events" =~ ^[1-9][0-9]*$ ]] || usage
+  local timeout=${BENCH_TIMEOUT:-600}
+  local bin_dir="$ROOT/artifacts/bench-bin"
+  local partitions=3 topic=bench
+  command -v kcat >/dev/null 2>&1 || { echo "kcat is required (apt-get install kcat)" >&2; exit 1; }
+  KWORK=$(mktemp -d "${TMPDIR:-/tmp}/flumenet-bench-kafka.XXXXXX")
+  local work=$KWORK
+  KAGENT_PID=""
+  KMOCK_PID=""
+  trap 'stop_pid "${KAGENT_PID:-}" 2>/dev/null || true; stop_pid "${KMOCK_PID:-}" 2>/dev/null || true; rm -rf "${KWORK:-}"' EXIT
+
+  echo "publishing Release flume-ng to $bin_dir ..."
+  dotnet publish "$ROOT/src/FlumeNet.Agent" -c Release -o "$bin_dir" --nologo -v q >"$work/publish.log" 2>&1 \
+    || { cat "$work/publish.log" >&2; exit 1; }
+  local bin="$bin_dir/flume-ng"
+
+  echo "generating $events lines of $BODY_BYTES bytes ..."
+  local line
+  line=$(printf "%0${BODY_BYTES}d" 0)
+  { yes "$line" || true; } | head -n "$events" >"$work/input.txt"
+
+  mkfifo "$work/mock.stdin"
+  "$ROOT/scripts/kafka-mock-cluster.py" 1 "$topic:$partitions" <"$work/mock.stdin" >"$work/mock.out" 2>"$work/mock.log" &
+  KMOCK_PID=$!
+  exec 7>"$work/mock.stdin" # keeps the mock cluster's stdin open until the end
+  wait_for "$work/mock.out" "127.0.0.1:" 30 "$KMOCK_PID"
+  local servers
+  servers=$(head -n 1 "$work/mock.out")
+
+  cat >"$work/agent.properties" <<CONF
+a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = exec
+a1.sources.r1.command = cat $work/input.txt
+a1.sources.r1.batchSize = 1000
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = 100000
+a1.channels.c1.transactionCapacity = 1000
+a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink
+a1.sinks.k1.kafka.bootstrap.servers = $servers
+a1.sinks.k1.kafka.topic = $topic
+a1.sinks.k1.flumeBatchSize = 1000
+a1.sinks.k1.channel = c1
+CONF
+
+  stored() {
+    local p total=0 n
+    for (( p = 0; p < partitions; p++ )); do
+      n=$(kcat -Q -b "$servers" -t "$topic:$p:-1" 2>/dev/null | awk '{ print $NF }')
+      total=$(( total + ${n:-0} ))
+    done
+    echo "$total"
+  }
+
+  local start end deadline
+  start=$(now_ns)
+  "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
+    >"$work/agent.log" 2>&1 &
+  KAGENT_PID=$!
+  deadline=$(( $(date +%s) + timeout ))
+  until (( $(stored) >= events )); do
+    kill -0 "$KAGENT_PID" 2>/dev/null || { echo "agent exited:" >&2; tail -n 30 "$work/agent.log" >&2; exit 1; }
+    (( $(date +%s) < deadline )) || { echo "timed out after ${timeout}s with $(stored) of $events stored" >&2; tail -n 30 "$work/agent.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  end=$(now_ns)
+
+  local agent_hwm agent_cpu mock_cpu agent_threads
+  agent_hwm=$(hwm_kb "$KAGENT_PID")
+  agent_cpu=$(cpu_s "$KAGENT_PID")
+  mock_cpu=$(cpu_s "$KMOCK_PID")
+  agent_threads=$(top_threads "$KAGENT_PID")
+  stop_pid "$KAGENT_PID"
+  exec 7>&-
+  stop_pid "$KMOCK_PID"
+
+  awk -v n="$events" -v b="$BODY_BYTES" -v ns=$(( end - start )) -v ah="$agent_hwm" -v ac="$agent_cpu" -v mc="$mock_cpu" -v cores="$(nproc)" 'BEGIN {
+    s = ns / 1e9
+    printf "events:            %d x %d-byte bodies -> Kafka sink (acks=1, flumeBatchSize 1000) -> mock cluster\n", n, b
+    printf "wall time:         %.2f s (agent start -> every record acknowledged and stored)\n", s
+    printf "throughput:        %.0f events/s, %.1f MB/s of bodies\n", n / s, n * b / s / 1e6
+    printf "agent     CPU:     %.2f s (%.0f%% of one core over the run), peak RSS %.1f MiB\n", ac, 100 * ac / s, ah / 1024
+    printf "mock cluster CPU:  %.2f s (the broker side, not FlumeNet)\n", mc
+    printf "cores:             %d\n", cores
+  }'
+  echo "busiest agent threads (CPU):"
+  echo "$agent_threads"
+  if grep -qE "\[(WARN|ERROR) " "$work/agent.log"; then
+    echo "warnings/errors logged during the run:"
+    grep -hE "\[(WARN|ERROR) " "$work/agent.log" | head -n 10
+  fi
+}
+
 case "${1:-}" in
   avro) shift; bench_avro "$@" ;;
   micro) shift; bench_micro "$@" ;;
   taildir) shift; bench_taildir "$@" ;;
   filechannel) shift; bench_filechannel "$@" ;;
+  kafka) shift; bench_kafka "$@" ;;
   *) usage ;;
 esac

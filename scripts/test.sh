@@ -10,42 +10,22 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# The http and syslog source tests drive curl and util-linux's logger (Debian: curl, bsdutils).
-missing=()
-command -v curl >/dev/null 2>&1 || missing+=(curl)
-command -v logger >/dev/null 2>&1 || missing+=(bsdutils)
-if [ ${#missing[@]} -gt 0 ]; then
+# Debian packages the tests drive, installed when missing (as root): need "<check command>" "<packages>" "<what for>".
+need() {
+  if bash -c "$1" >/dev/null 2>&1; then return 0; fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing ${missing[*]} (for the http and syslog source tests)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 \
-      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; }
+    echo "installing $2 ($3)"
+    # shellcheck disable=SC2086 # the package list is meant to split
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $2) >/dev/null 2>&1 \
+      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $2; }
   else
-    echo "warning: ${missing[*]} missing and cannot be installed here; the http/syslog source tests will fail" >&2
+    echo "warning: $2 missing and cannot be installed here; $3 will fail" >&2
   fi
-fi
-
-# The Avro interop tests drive Avro's own Python implementation (Debian's python3-avro).
-if ! /usr/bin/python3 -c 'import avro.ipc' >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing python3-avro (Avro's Python implementation, for the interop tests)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-avro) >/dev/null 2>&1 \
-      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-avro; }
-  else
-    echo "warning: python3-avro is missing and cannot be installed here; the interop tests will fail" >&2
-  fi
-fi
-
-# The monitoring tests check the /prometheus output with promtool and let a real Prometheus scrape an agent
-# (Debian's prometheus package ships both).
-if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing prometheus (promtool and the server, for the monitoring tests)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus) >/dev/null 2>&1 \
-      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus; }
-  else
-    echo "warning: prometheus (promtool) is missing and cannot be installed here; the monitoring tests will fail" >&2
-  fi
-fi
+}
+need "command -v curl && command -v logger" "curl bsdutils" "the http and syslog source tests"
+need "/usr/bin/python3 -c 'import avro.ipc'" "python3-avro" "the Avro interop tests (Avro's own Python implementation)"
+need "command -v promtool && command -v prometheus" "prometheus" "the monitoring tests (promtool and a real Prometheus server)"
+need "command -v kcat && /usr/bin/python3 -c 'import kafka'" "kcat python3-kafka" "the Kafka tests (independent Kafka clients)"
 
 export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

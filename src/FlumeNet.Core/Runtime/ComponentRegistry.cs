@@ -3,6 +3,7 @@ using FlumeNet.Channels.File;
 using FlumeNet.Metrics;
 using FlumeNet.Configuration;
 using FlumeNet.Interceptors;
+using FlumeNet.Kafka;
 using FlumeNet.Selectors;
 using FlumeNet.Sinks;
 using FlumeNet.Sources;
@@ -60,16 +61,19 @@ public sealed class ComponentRegistry : IComponentCatalog
         return new ComponentRegistry()
             .Add(ComponentKind.Channel, "memory", "org.apache.flume.channel.MemoryChannel", (ChannelFactory)((n, c, s) => new MemoryChannel(n, MemoryChannelOptions.FromContext(c), s.Loggers.CreateLogger("org.apache.flume.channel.MemoryChannel"), s.Metrics, s.Time)))
             .Add(ComponentKind.Channel, "file", "org.apache.flume.channel.file.FileChannel", (ChannelFactory)((n, c, s) => new FileChannel(n, FileChannelOptions.FromContext(c), s.Loggers.CreateLogger("org.apache.flume.channel.file.FileChannel"), s.Metrics.Register(new ChannelCounter(n, fileChannel: true, s.Time)))))
+            .Add(ComponentKind.Channel, "kafka", KafkaChannel.ClassName, (ChannelFactory)((n, c, s) => new KafkaChannel(n, c, s)))
             .Add(ComponentKind.Source, "exec", src + "ExecSource", (SourceFactory)((n, p, c, s) => new ExecSource(n, p, c, s.Loggers, s.Time, s.Metrics)))
             .Add(ComponentKind.Source, "seq", src + "SequenceGeneratorSource", (SourceFactory)((n, p, c, s) => new SequenceGeneratorSource(n, p, c, s.Loggers, s.Metrics, s.Time)))
             .Add(ComponentKind.Source, "netcat", src + "NetcatSource", (SourceFactory)((n, p, c, s) => new NetcatSource(n, p, c, s.Loggers, s.Metrics, s.Time)))
             .Add(ComponentKind.Source, "avro", src + "AvroSource", (SourceFactory)((n, p, c, s) => new AvroSource(n, p, c, s)))
             .Add(ComponentKind.Source, "TAILDIR", src + "taildir.TaildirSource", (SourceFactory)((n, p, c, s) => new TaildirSource(n, p, c, s)))
             .Add(ComponentKind.Source, "spooldir", src + "SpoolDirectorySource", (SourceFactory)((n, p, c, s) => new SpoolDirectorySource(n, p, c, s)))
+            .Add(ComponentKind.Source, "kafka", KafkaSource.ClassName, (SourceFactory)((n, p, c, s) => new KafkaSource(n, p, c, s)))
             .Add(ComponentKind.Sink, "logger", "org.apache.flume.sink.LoggerSink", (SinkFactory)((n, ch, c, s) => new LoggerSink(n, ch, c, s.Loggers, s.Metrics, s.Time)))
             .Add(ComponentKind.Sink, "null", "org.apache.flume.sink.NullSink", (SinkFactory)((n, ch, c, s) => new NullSink(n, ch, c, s.Loggers, s.Metrics, s.Time)))
             .Add(ComponentKind.Sink, "avro", "org.apache.flume.sink.AvroSink", (SinkFactory)((n, ch, c, s) => new AvroSink(n, ch, c, s)))
             .Add(ComponentKind.Sink, "file_roll", "org.apache.flume.sink.RollingFileSink", (SinkFactory)((n, ch, c, s) => new RollingFileSink(n, ch, c, s)))
+            .Add(ComponentKind.Sink, "kafka", KafkaSink.ClassName, (SinkFactory)((n, ch, c, s) => new KafkaSink(n, ch, c, s)))
             .Add(ComponentKind.SinkProcessor, "default", "org.apache.flume.sink.DefaultSinkProcessor", null)
             .Add(ComponentKind.SinkProcessor, "failover", "org.apache.flume.sink.FailoverSinkProcessor", null)
             .Add(ComponentKind.SinkProcessor, "load_balance", "org.apache.flume.sink.LoadBalancingSinkProcessor", null)
