@@ -21,10 +21,22 @@ if ! /usr/bin/python3 -c 'import avro.ipc' >/dev/null 2>&1; then
   fi
 fi
 
+# flume-ng is published as a native (AOT) executable: the linker is clang, and zlib's headers are needed.
+if ! command -v clang >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing clang and zlib1g-dev (to link the native flume-ng)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang zlib1g-dev) >/dev/null 2>&1 \
+      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y clang zlib1g-dev; }
+  else
+    echo "warning: clang/zlib1g-dev are missing and cannot be installed here; publishing flume-ng will fail" >&2
+  fi
+fi
+
 export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build FlumeNet.sln -c Release --nologo -v q
-dotnet publish src/FlumeNet.Agent -c Release -o "$root/artifacts/test-bin" --nologo -v q --no-build
+# Publishing compiles the agent for this machine's runtime identifier and links it natively (not reusable from the build).
+dotnet publish src/FlumeNet.Agent -c Release -o "$root/artifacts/test-bin" --nologo -v q
 export FLUMENET_BIN="$root/artifacts/test-bin/flume-ng"
 
 log=$(mktemp)
