@@ -92,10 +92,7 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
         {
             var client = await EnsureClientAsync(cancellationToken).ConfigureAwait(false);
             _batch.Clear();
-            while (_batch.Count < BatchSize && tx.Take() is { } e)
-            {
-                _batch.Add(e);
-            }
+            tx.TakeBatch(_batch, BatchSize);
 
             if (_batch.Count == 0)
             {

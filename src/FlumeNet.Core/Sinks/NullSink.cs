@@ -8,6 +8,7 @@ internal sealed class NullSink : SinkBase, IBatchingComponent
 {
     private readonly ILogger _logger;
     private readonly long _logEvery;
+    private readonly List<Event> _taken = [];
     private long _count;
 
     public NullSink(string name, IChannel channel, ComponentContext ctx, ILoggerFactory loggers)
@@ -35,14 +36,12 @@ internal sealed class NullSink : SinkBase, IBatchingComponent
     public override ValueTask<SinkStatus> ProcessAsync(CancellationToken cancellationToken)
     {
         using var tx = Channel.BeginTransaction();
-        var n = 0;
+        int n;
         try
         {
-            while (n < BatchSize && tx.Take() is not null)
-            {
-                n++;
-            }
-
+            _taken.Clear();
+            n = tx.TakeBatch(_taken, BatchSize);
+            _taken.Clear();
             tx.Commit();
         }
         catch
