@@ -18,7 +18,8 @@
 # Wall-clock figures depend on what else runs on the machine; CPU per event and RSS much less so.
 #
 # Environment: BENCH_RUNS (5), BENCH_TIMEOUT (seconds per run, 600), FLUMENET_BIN (a flume-ng to measure instead of
-# publishing src/FlumeNet.Agent into artifacts/bench-bin). Loopback only.
+# publishing src/FlumeNet.Agent into artifacts/bench-bin), BENCH_KEEP=1 (keep the work directory with the last run's
+# logs and configurations). Loopback only.
 #
 # Adding a case: write bench_<name>() that calls run_case with a function doing one run (see run_pipeline) and add
 # it to the dispatch at the end.
@@ -47,7 +48,9 @@ cleanup() {
   for p in "${PIDS[@]:-}"; do
     [[ -n "$p" ]] && stop_pid "$p"
   done
-  [[ -n "$WORK" ]] && rm -rf "$WORK"
+  if [[ -n "$WORK" ]]; then
+    if [[ -n "${BENCH_KEEP:-}" ]]; then echo "logs kept in $WORK"; else rm -rf "$WORK"; fi
+  fi
   return 0
 }
 
@@ -75,6 +78,7 @@ setup() {
     ensure_native_toolchain
     local bin_dir="$ROOT/artifacts/bench-bin"
     echo "publishing Release flume-ng to $bin_dir ..."
+    rm -rf "$bin_dir" # a JIT build left there would be measured instead
     dotnet publish "$ROOT/src/FlumeNet.Agent" -c Release -o "$bin_dir" --nologo -v q >"$WORK/publish.log" 2>&1 \
       || { cat "$WORK/publish.log" >&2; exit 1; }
     BIN="$bin_dir/flume-ng"
@@ -339,20 +343,23 @@ a1.sources.r1.totalEvents = 1" >"$WORK/agent.properties"
   local agent=$STARTED_PID
   wait_for "$WORK/collector.log" "Event: { headers:{} body:" 60 "$collector" 0.002
   end=$(now_ns)
-  local ah
+  local ah acpu
   ah=$(hwm_kb "$agent")
+  acpu=$(awk -v c="$(cpu_s "$agent")" 'BEGIN { printf "%.0f", c * 1000 }')
   stop_pid "$agent"
   stop_pid "$collector"
   local ms
   ms=$(awk -v ns=$(( end - start )) 'BEGIN { printf "%.1f", ns / 1e6 }')
   record first_ms "$ms"
+  record agent_cpu_ms "$acpu"
   record agent_mb "$(awk -v k="$ah" 'BEGIN { printf "%.1f", k / 1024 }')"
-  note "launch -> first event printed: ${ms} ms (poll every 2 ms); agent peak RSS ${ah} kB"
+  note "launch -> first event printed: ${ms} ms (poll every 2 ms); agent CPU until then ${acpu} ms; agent peak RSS ${ah} kB"
 }
 
 bench_first() {
   run_case "first event: agent launch (seq 1 event -> avro) -> collector's logger sink prints it" run_first
   report first_ms "launch to first event (ms)" "%.0f"
+  report agent_cpu_ms "agent CPU until then (ms)" "%.0f"
   report agent_mb "agent peak RSS (MiB)" "%.1f"
 }
 
