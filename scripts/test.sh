@@ -32,6 +32,18 @@ if ! command -v clang >/dev/null 2>&1 || [ ! -e /usr/include/zlib.h ]; then
   fi
 fi
 
+# The monitoring tests check the /prometheus output with promtool and let a real Prometheus scrape an agent
+# (Debian's prometheus package ships both).
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing prometheus (promtool and the server, for the monitoring tests)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus) >/dev/null 2>&1 \
+      || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus; }
+  else
+    echo "warning: prometheus (promtool) is missing and cannot be installed here; the monitoring tests will fail" >&2
+  fi
+fi
+
 export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build FlumeNet.sln -c Release --nologo -v q

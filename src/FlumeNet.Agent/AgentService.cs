@@ -17,9 +17,12 @@ internal sealed class AgentService : BackgroundService
     private readonly ILogger _logger;
     private readonly AgentRuntime _runtime;
     private readonly ConfigurationEnvironment _environment;
+    private readonly MonitoringOptions? _monitoring;
+    private MonitoringServer? _monitor;
 
-    public AgentService(CommandLine cli, BuiltAgent initial, ConfigurationEnvironment environment, ILoggerFactory loggers)
+    public AgentService(CommandLine cli, BuiltAgent initial, ConfigurationEnvironment environment, ILoggerFactory loggers, MonitoringRequest monitoring)
     {
+        _monitoring = monitoring.Options;
         _cli = cli;
         _initial = initial;
         _environment = environment;
@@ -33,12 +36,26 @@ internal sealed class AgentService : BackgroundService
         ThreadNames.Current = "agent-shutdown-hook";
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         await _runtime.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_monitor is not null)
+        {
+            await _monitor.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ThreadNames.Current = "main";
         await _runtime.ApplyAsync(_initial, stoppingToken).ConfigureAwait(false);
+        if (_monitoring is not null)
+        {
+            // As Flume: served once the components have started; it then follows reloads through the registry.
+            var monitor = new MonitoringServer(_runtime.Metrics, _cli.Name!, _loggers.CreateLogger("org.apache.flume.instrumentation.http.HTTPMetricsServer"));
+            if (await monitor.StartAsync(_monitoring, stoppingToken).ConfigureAwait(false))
+            {
+                _monitor = monitor;
+            }
+        }
+
         if (_cli.NoReload)
         {
             return;
@@ -75,6 +92,9 @@ internal sealed class AgentService : BackgroundService
         }
     }
 }
+
+/// <summary>The monitoring endpoint the command line asked for (null: none).</summary>
+internal sealed record MonitoringRequest(MonitoringOptions? Options);
 
 /// <summary>Reads, validates and builds the agent's configuration, logging each problem once (one line, with its key).</summary>
 internal static class ConfigurationStep

@@ -18,12 +18,25 @@ internal sealed class ConsoleLayout : ITextFormatter
     {
         output.Write(logEvent.Timestamp.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss,fff", CultureInfo.InvariantCulture));
         output.Write(" (");
-        output.Write(logEvent.Properties.TryGetValue("ThreadName", out var t) && t is ScalarValue { Value: string tn } ? tn : "main");
+        output.Write(Thread(logEvent));
         output.Write(") [");
         output.Write(Level(logEvent.Level));
         output.Write(" - ");
-        output.Write(logEvent.Properties.TryGetValue("SourceContext", out var s) && s is ScalarValue { Value: string sc } ? sc : "flume");
+        output.Write(Category(logEvent));
         output.Write("] ");
+        WriteMessage(logEvent, output);
+    }
+
+    /// <summary>The logger name (Flume's class name, or for the logger sink its location).</summary>
+    public static string Category(LogEvent logEvent) =>
+        logEvent.Properties.TryGetValue("SourceContext", out var s) && s is ScalarValue { Value: string sc } ? sc : "flume";
+
+    public static string Thread(LogEvent logEvent) =>
+        logEvent.Properties.TryGetValue("ThreadName", out var t) && t is ScalarValue { Value: string tn } ? tn : "main";
+
+    /// <summary>The rendered message (property values as they are, no quotes), a newline, then the exception if any.</summary>
+    public static void WriteMessage(LogEvent logEvent, TextWriter output)
+    {
         foreach (var token in logEvent.MessageTemplate.Tokens)
         {
             if (token is TextToken text)
@@ -51,7 +64,7 @@ internal sealed class ConsoleLayout : ITextFormatter
         }
     }
 
-    private static string Level(LogEventLevel level) => level switch
+    public static string Level(LogEventLevel level) => level switch
     {
         LogEventLevel.Verbose => "TRACE",
         LogEventLevel.Debug => "DEBUG",

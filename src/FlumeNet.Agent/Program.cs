@@ -92,10 +92,7 @@ internal static class FlumeCli
         var loggers = CreateLoggers(cli);
         var logger = loggers.CreateLogger("org.apache.flume.node.Application");
         var environment = new ConfigurationEnvironment(cli.SystemProperties);
-        if (cli.SystemProperties.TryGetValue("flume.monitoring.type", out var monitoring))
-        {
-            logger.LogWarning("-Dflume.monitoring.type={Type}: the metrics server is not available in this version; the agent runs without it", monitoring);
-        }
+        var monitoring = MonitoringOptions.FromSystemProperties(cli.SystemProperties, logger);
 
         var built = ConfigurationStep.TryBuild(cli, environment, loggers);
         if (built is null)
@@ -112,6 +109,7 @@ internal static class FlumeCli
         builder.Services.AddSingleton(cli);
         builder.Services.AddSingleton(built);
         builder.Services.AddSingleton(environment);
+        builder.Services.AddSingleton(new MonitoringRequest(monitoring));
         builder.Services.AddHostedService<AgentService>();
         using var host = builder.Build();
         using var governor = new HeapGovernor();
@@ -120,11 +118,16 @@ internal static class FlumeCli
         return 0;
     }
 
-    /// <summary>Console logging as <c>-Dflume.root.logger=LEVEL,console</c> asks (INFO by default).</summary>
+    /// <summary>
+    /// Logging as <c>-Dflume.root.logger=LEVEL,appender[,appender]</c> asks: <c>console</c> (standard error, Flume's
+    /// console layout) and/or <c>LOGFILE</c> (Flume's file layout, rolled; see <see cref="LogFileOptions"/>).
+    /// Without the property, INFO to the console.
+    /// </summary>
     private static SerilogLoggerFactory CreateLoggers(CommandLine cli)
     {
         var spec = cli.SystemProperties.TryGetValue("flume.root.logger", out var v) ? v : "INFO,console";
-        var level = spec.Split(',')[0].Trim().ToUpperInvariant() switch
+        var parts = spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var level = (parts.Length > 0 ? parts[0] : "INFO").ToUpperInvariant() switch
         {
             "TRACE" or "ALL" => LogEventLevel.Verbose,
             "DEBUG" => LogEventLevel.Debug,
@@ -133,12 +136,23 @@ internal static class FlumeCli
             "FATAL" or "OFF" => LogEventLevel.Fatal,
             _ => LogEventLevel.Information,
         };
-        var serilog = new LoggerConfiguration()
+        var toFile = parts.Skip(1).Any(p => p.Equals("LOGFILE", StringComparison.OrdinalIgnoreCase));
+        var toConsole = parts.Skip(1).Any(p => p.Equals("console", StringComparison.OrdinalIgnoreCase)) || !toFile;
+        var config = new LoggerConfiguration()
             .MinimumLevel.Is(level)
-            .Enrich.With(new ThreadNameEnricher())
-            .WriteTo.Console(new ConsoleLayout(), standardErrorFromLevel: LogEventLevel.Verbose)
-            .CreateLogger();
-        return new SerilogLoggerFactory(serilog, dispose: true);
+            .Enrich.With(new ThreadNameEnricher());
+        if (toConsole)
+        {
+            config = config.WriteTo.Console(new ConsoleLayout(), standardErrorFromLevel: LogEventLevel.Verbose);
+        }
+
+        if (toFile)
+        {
+            var options = LogFileOptions.FromSystemProperties(cli.SystemProperties, warning => Console.Error.WriteLine("Warning: " + warning));
+            config = config.WriteTo.Sink(new RollingLogFile(options, new LogFileLayout()));
+        }
+
+        return new SerilogLoggerFactory(config.CreateLogger(), dispose: true);
     }
 
     private const string HelpText = """

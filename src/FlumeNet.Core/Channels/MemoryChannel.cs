@@ -1,4 +1,5 @@
 using FlumeNet.Configuration;
+using FlumeNet.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace FlumeNet.Channels;
@@ -50,7 +51,7 @@ public sealed record MemoryChannelOptions(int Capacity = 100, int TransactionCap
 /// Unlike Flume a take never waits: sinks wait on <see cref="WaitForEventsAsync"/> instead, so a batch
 /// leaves as soon as the channel has nothing more, rather than after keep-alive seconds.
 /// </summary>
-public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapacity, IChannelBacklog
+public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapacity, IChannelBacklog, IMetered
 {
     private const int ByteUnit = 100;
 
@@ -64,13 +65,14 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
     private int _slotsHeld;        // events queued + events taken by open transactions
     private long _byteUnitsTotal;
     private long _byteUnitsHeld;
-    private long _putSuccess;
-    private long _takeSuccess;
+    private readonly ChannelCounter _counters;
     private int _roomWaiters;     // commits waiting in Monitor.Wait for room: only then does a take wake anyone
 
-    public MemoryChannel(string name, MemoryChannelOptions options, ILogger logger)
+    public MemoryChannel(string name, MemoryChannelOptions options, ILogger logger, MetricsRegistry? metrics = null, TimeProvider? time = null)
     {
         Name = name;
+        _counters = new ChannelCounter(name, time: time);
+        metrics?.Register(_counters);
         _logger = logger;
         _options = options;
         _capacity = options.Capacity;
@@ -104,12 +106,24 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
 
     public int TransactionCapacity => _options.TransactionCapacity;
 
-    public long PutSuccessCount => Interlocked.Read(ref _putSuccess);
+    public long PutSuccessCount => _counters.EventPutSuccessCount;
 
-    public long TakeSuccessCount => Interlocked.Read(ref _takeSuccess);
+    public long TakeSuccessCount => _counters.EventTakeSuccessCount;
+
+    /// <summary>Flume's <c>CHANNEL.&lt;name&gt;</c> group; attempts and successes are added once per commit or rollback.</summary>
+    public ChannelCounter Counters => _counters;
+
+    CounterGroup IMetered.Counters => _counters;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        _counters.Start();
+        lock (_lock)
+        {
+            _counters.SetChannelSize(_queue.Count);
+            _counters.SetChannelCapacity(_capacity);
+        }
+
         State = LifecycleState.Start;
         return Task.CompletedTask;
     }
@@ -118,6 +132,12 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
     {
         State = LifecycleState.Stop;
         _eventsArrived.Set();
+        lock (_lock)
+        {
+            _counters.SetChannelSize(_queue.Count);
+        }
+
+        _counters.Stop();
         return Task.CompletedTask;
     }
 
@@ -147,6 +167,7 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
             _options = options;
             _capacity = options.Capacity;
             _byteUnitsTotal = ComputeByteUnits(options);
+            _counters.SetChannelCapacity(_capacity);
             Monitor.PulseAll(_lock);
         }
     }
@@ -245,8 +266,9 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
         return true;
     }
 
-    private void CommitCore(List<Event> puts, int takes, long putUnits, long takenUnits)
+    private void CommitCore(List<Event> puts, int takes, long putUnits, long takenUnits, int putAttempts, int takeAttempts)
     {
+        CountAttempts(putAttempts, takeAttempts);
         var needSlots = puts.Count - takes;
         lock (_lock)
         {
@@ -268,8 +290,17 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
             _queue.AddLast(puts);
             _slotsHeld += needSlots;
             _byteUnitsHeld += putUnits - takenUnits;
-            _putSuccess += puts.Count;
-            _takeSuccess += takes;
+            if (puts.Count > 0)
+            {
+                _counters.AddEventPutSuccess(puts.Count);
+            }
+
+            if (takes > 0)
+            {
+                _counters.AddEventTakeSuccess(takes);
+            }
+
+            _counters.SetChannelSize(_queue.Count);
             if (takes > 0 && _roomWaiters > 0)
             {
                 Monitor.PulseAll(_lock);
@@ -282,8 +313,23 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
         }
     }
 
-    private void RollbackCore(List<Event> taken)
+    /// <summary>Adds a transaction's put and take calls to the attempt counters (once per transaction, not per call).</summary>
+    private void CountAttempts(int putAttempts, int takeAttempts)
     {
+        if (putAttempts > 0)
+        {
+            _counters.AddEventPutAttempt(putAttempts);
+        }
+
+        if (takeAttempts > 0)
+        {
+            _counters.AddEventTakeAttempt(takeAttempts);
+        }
+    }
+
+    private void RollbackCore(List<Event> taken, int putAttempts, int takeAttempts)
+    {
+        CountAttempts(putAttempts, takeAttempts);
         if (taken.Count == 0)
         {
             return;
@@ -292,6 +338,7 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
         lock (_lock)
         {
             _queue.AddFirst(taken);
+            _counters.SetChannelSize(_queue.Count);
         }
 
         _eventsArrived.Set();
@@ -305,6 +352,8 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
         private List<Event>? _takes;
         private long _putUnits;
         private long _takenUnits;
+        private int _putAttempts;
+        private int _takeAttempts;
 
         public MemoryTransaction(MemoryChannel channel, int capacity)
         {
@@ -314,6 +363,7 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
 
         protected override void DoPut(Event e)
         {
+            _putAttempts++;
             _puts ??= new List<Event>(Math.Min(_capacity, 1024));
             if (_puts.Count == _capacity)
             {
@@ -326,6 +376,7 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
 
         protected override Event? DoTake()
         {
+            _takeAttempts++;
             _takes ??= new List<Event>(Math.Min(_capacity, 1024));
             if (_takes.Count == _capacity)
             {
@@ -343,9 +394,12 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
 
         protected override int DoTakeBatch(List<Event> into, int max)
         {
+            // Attempts count as if Take() had been called one at a time: each event, plus the call that found the
+            // channel empty or the take list full.
             _takes ??= new List<Event>(Math.Min(_capacity, 1024));
             if (_takes.Count == _capacity)
             {
+                _takeAttempts++;
                 throw TakeListFull();
             }
 
@@ -357,6 +411,7 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
                 into.Add(_takes[i]);
             }
 
+            _takeAttempts += n < max ? n + 1 : n;
             if (n == room && n < max)
             {
                 // One more Take() would be refused, exactly as when taking one at a time.
@@ -368,17 +423,18 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
 
         protected override void DoCommit()
         {
-            _channel.CommitCore(_puts ?? EmptyList, _takes?.Count ?? 0, _putUnits, _takenUnits);
+            var (putAttempts, takeAttempts) = (_putAttempts, _takeAttempts);
+            _putAttempts = _takeAttempts = 0;
+            _channel.CommitCore(_puts ?? EmptyList, _takes?.Count ?? 0, _putUnits, _takenUnits, putAttempts, takeAttempts);
             _puts?.Clear();
             _takes?.Clear();
         }
 
         protected override void DoRollback()
         {
-            if (_takes is { Count: > 0 })
-            {
-                _channel.RollbackCore(_takes);
-            }
+            var (putAttempts, takeAttempts) = (_putAttempts, _takeAttempts);
+            _putAttempts = _takeAttempts = 0;
+            _channel.RollbackCore(_takes ?? EmptyList, putAttempts, takeAttempts);
 
             _puts?.Clear();
             _takes?.Clear();

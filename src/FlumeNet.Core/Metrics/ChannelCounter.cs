@@ -50,13 +50,16 @@ public sealed class ChannelCounter : CounterGroup
 
     public long ChannelCapacity => Get(5);
 
-    /// <summary>Size / capacity × 100; <see cref="double.MaxValue"/> while the capacity is 0, as Flume.</summary>
+    /// <summary>
+    /// (size / capacity) × 100, computed in that order as Flume does (1 of 1 000 000 is 9.999999999999999E-5, not 1.0E-4);
+    /// <see cref="double.MaxValue"/> while the capacity is 0.
+    /// </summary>
     public double ChannelFillPercentage
     {
         get
         {
             var capacity = ChannelCapacity;
-            return capacity == 0 ? double.MaxValue : ChannelSize * 100.0 / capacity;
+            return capacity == 0 ? double.MaxValue : ChannelSize / (double)capacity * 100;
         }
     }
 

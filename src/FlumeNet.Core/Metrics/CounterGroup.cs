@@ -1,10 +1,13 @@
+using Microsoft.Extensions.Logging;
+
 namespace FlumeNet.Metrics;
 
 /// <summary>
 /// One component's counters, as Flume's MonitoredCounterGroup: a type (<c>SOURCE</c>, <c>CHANNEL</c>, <c>SINK</c>),
 /// the component's name, named long counters, and start/stop times. Counters are updated with interlocked adds from
 /// any thread (components add per batch, not per event, where they can); readers see each value atomically.
-/// <see cref="Start"/> resets every counter, as Flume does on every component start.
+/// <see cref="Start"/> resets every counter, as Flume does on every component start. Once registered with a
+/// <see cref="MetricsRegistry"/> that has loggers, start and stop print Flume's MonitoredCounterGroup lines.
 /// </summary>
 public abstract class CounterGroup
 {
@@ -12,6 +15,8 @@ public abstract class CounterGroup
     private readonly TimeProvider _time;
     private long _startTime;
     private long _stopTime;
+    private ILogger? _logger;
+    private int _announced;
 
     protected CounterGroup(string type, string name, IReadOnlyList<CounterDefinition> counters, TimeProvider? time)
     {
@@ -46,10 +51,47 @@ public abstract class CounterGroup
 
         Interlocked.Exchange(ref _stopTime, 0);
         Interlocked.Exchange(ref _startTime, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var logger = _logger;
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            if (Interlocked.Exchange(ref _announced, 1) == 0)
+            {
+                logger.LogInformation("Monitored counter group for type: {Type}, name: {Name}: Successfully registered new MBean.", Type, Name);
+            }
+
+            logger.LogInformation("Component type: {Type}, name: {Name} started", Type, Name);
+        }
     }
 
-    /// <summary>Records the stop time; the values stay readable.</summary>
-    public void Stop() => Interlocked.Exchange(ref _stopTime, _time.GetUtcNow().ToUnixTimeMilliseconds());
+    /// <summary>
+    /// Records the stop time; the values stay readable. Logs Flume's shutdown lines: start and stop time, then
+    /// every counter by internal key in alphabetical order.
+    /// </summary>
+    public void Stop()
+    {
+        Interlocked.Exchange(ref _stopTime, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var logger = _logger;
+        if (logger is null || !logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        var kind = Type.ToLowerInvariant();
+        logger.LogInformation("Component type: {Type}, name: {Name} stopped", Type, Name);
+        logger.LogInformation("Shutdown Metric for type: {Type}, name: {Name}. {Key} == {Value}", Type, Name, kind + ".start.time", StartTime);
+        logger.LogInformation("Shutdown Metric for type: {Type}, name: {Name}. {Key} == {Value}", Type, Name, kind + ".stop.time", StopTime);
+        foreach (var (key, value) in ShutdownMetrics())
+        {
+            logger.LogInformation("Shutdown Metric for type: {Type}, name: {Name}. {Key} == {Value}", Type, Name, key, value);
+        }
+    }
+
+    /// <summary>Every counter by internal key, sorted as Flume's shutdown lines are.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> ShutdownMetrics() =>
+        Enumerable.Range(0, Counters.Count)
+            .Select(i => new KeyValuePair<string, long>(Counters[i].InternalKey, Get(i)))
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .ToList();
 
     /// <summary>The value of counter <paramref name="index"/> (an index into <see cref="Counters"/>).</summary>
     public long Get(int index) => Interlocked.Read(ref _values[index]);
@@ -89,6 +131,17 @@ public abstract class CounterGroup
         yield return new("StopTime", StopTime);
         yield return new("Type", Type);
     }
+
+    /// <summary>Flume's inline form <c>SINK:k1{sink.batch.empty=3, …}</c> (internal keys in Java hash order).</summary>
+    public override string ToString()
+    {
+        var values = Enumerable.Range(0, Counters.Count).ToDictionary(i => Counters[i].InternalKey, Get, StringComparer.Ordinal);
+        var pairs = Configuration.JavaHashOrder.Order(values.Keys).Select(k => k + "=" + values[k].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return $"{Type}:{Name}{{{string.Join(", ", pairs)}}}";
+    }
+
+    /// <summary>Where start and stop print their lines; set by <see cref="MetricsRegistry.Register{T}"/>.</summary>
+    internal void AttachLogger(ILogger? logger) => _logger ??= logger;
 
     protected long Add(int index, long delta) => Interlocked.Add(ref _values[index], delta);
 

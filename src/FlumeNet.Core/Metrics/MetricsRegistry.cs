@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FlumeNet.Metrics;
 
 /// <summary>
@@ -9,6 +11,13 @@ public sealed class MetricsRegistry
 {
     private readonly object _lock = new(); // guards _groups: registration happens on the build thread, reads on the HTTP thread
     private readonly Dictionary<string, CounterGroup> _groups = new(StringComparer.Ordinal);
+    private readonly ILogger? _logger;
+
+    /// <param name="loggers">When given, registered groups print Flume's start/stop lines (logger MonitoredCounterGroup).</param>
+    public MetricsRegistry(ILoggerFactory? loggers = null)
+    {
+        _logger = loggers?.CreateLogger("org.apache.flume.instrumentation.MonitoredCounterGroup");
+    }
 
     /// <summary>A registry nobody reads (tests, tools).</summary>
     public static MetricsRegistry Detached => new();
@@ -16,6 +25,7 @@ public sealed class MetricsRegistry
     public T Register<T>(T group)
         where T : CounterGroup
     {
+        group.AttachLogger(_logger);
         lock (_lock)
         {
             _groups[Key(group)] = group;
@@ -43,6 +53,23 @@ public sealed class MetricsRegistry
         lock (_lock)
         {
             return _groups.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="live"/> the registered groups: the others are dropped and these (re-)registered, so a
+    /// component that a failed or superseded build registered under the same name no longer hides the running one.
+    /// </summary>
+    public void Publish(IEnumerable<CounterGroup> live)
+    {
+        var groups = live.ToList();
+        lock (_lock)
+        {
+            _groups.Clear();
+            foreach (var g in groups)
+            {
+                _groups[Key(g)] = g;
+            }
         }
     }
 

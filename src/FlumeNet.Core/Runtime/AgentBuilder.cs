@@ -15,6 +15,14 @@ public sealed record BuiltAgent(
     IReadOnlyList<ConfigProblem> Problems)
 {
     public bool IsEmpty => Channels.Count == 0 && SourceRunners.Count == 0 && SinkRunners.Count == 0;
+
+    /// <summary>The counter groups of the components this configuration runs (channels, sources, sinks).</summary>
+    public IEnumerable<Metrics.CounterGroup> CounterGroups()
+    {
+        var sources = SourceRunners.Select(r => r is PollableSourceRunner p ? p.Source : r);
+        var sinks = SinkRunners.SelectMany(r => r.Processor.Sinks);
+        return Channels.Cast<object>().Concat(sources).Concat(sinks).OfType<Metrics.IMetered>().Select(m => m.Counters);
+    }
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using FlumeNet.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace FlumeNet.Runtime;
@@ -5,6 +6,8 @@ namespace FlumeNet.Runtime;
 /// <summary>
 /// Runs one materialised configuration at a time: channels first, then sink runners, then sources; stops in
 /// the reverse order (sources first, so sinks can drain what the channel holds; then sinks; then channels).
+/// After each start the counter groups of the running components are published to <see cref="Metrics"/>
+/// (the monitoring endpoints read it): new components appear, removed ones disappear.
 /// </summary>
 public sealed class AgentRuntime : IAsyncDisposable
 {
@@ -13,13 +16,17 @@ public sealed class AgentRuntime : IAsyncDisposable
     private readonly SemaphoreSlim _lock = new(1, 1);
     private BuiltAgent? _current;
 
-    public AgentRuntime(ILoggerFactory loggers, TimeProvider time)
+    public AgentRuntime(ILoggerFactory loggers, TimeProvider time, MetricsRegistry? metrics = null)
     {
+        Metrics = metrics ?? new MetricsRegistry();
         _logger = loggers.CreateLogger("org.apache.flume.node.Application");
         _supervisor = new LifecycleSupervisor(loggers.CreateLogger("org.apache.flume.lifecycle.LifecycleSupervisor"), time);
     }
 
     public BuiltAgent? Current => _current;
+
+    /// <summary>The counter groups of the running configuration.</summary>
+    public MetricsRegistry Metrics { get; }
 
     /// <summary>Stops the running configuration (if any) and starts <paramref name="next"/>.</summary>
     public async Task ApplyAsync(BuiltAgent next, CancellationToken cancellationToken)
@@ -56,6 +63,8 @@ public sealed class AgentRuntime : IAsyncDisposable
                 _logger.LogInformation("Starting Source {Source}", source.Name);
                 _ = _supervisor.Supervise(source);
             }
+
+            Metrics.Publish(next.CounterGroups());
         }
         finally
         {

@@ -7,7 +7,7 @@ namespace FlumeNet.Runtime;
 public sealed record BuildServices(ILoggerFactory Loggers, TimeProvider Time, IReadOnlyDictionary<string, string> SystemProperties)
 {
     /// <summary>Where components register their counter groups (read by the monitoring endpoints).</summary>
-    public MetricsRegistry Metrics { get; init; } = new();
+    public MetricsRegistry Metrics { get; init; } = new(Loggers);
 
     public static BuildServices Create(ILoggerFactory loggers) => new(loggers, TimeProvider.System, new Dictionary<string, string>());
 }

@@ -1,5 +1,6 @@
 using FlumeNet.Avro;
 using FlumeNet.Configuration;
+using FlumeNet.Metrics;
 using FlumeNet.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace FlumeNet.Sinks;
 /// the channel) and raises <see cref="EventDeliveryException"/> so a failover processor can move on.
 /// A peer that is down is reported in one line, without a stack trace.
 /// </summary>
-internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
+internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent, IMetered
 {
     private readonly ILogger _logger;
     private readonly ILogger _clientLogger;
@@ -27,6 +28,7 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
         : base(name, channel)
     {
         _time = services.Time;
+        Counters = services.Metrics.Register(new SinkCounter(name, services.Time));
         _logger = services.Loggers.CreateLogger("org.apache.flume.sink.AbstractRpcSink");
         _clientLogger = services.Loggers.CreateLogger("org.apache.flume.api.NettyAvroRpcClient");
         ctx.MarkKnown("type", "channel", "exclude-protocols", "include-protocols", "exclude-cipher-suites", "include-cipher-suites");
@@ -77,6 +79,11 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
 
     public int BatchSize { get; }
 
+    /// <summary>Flume's avro-sink counts: connections, batches (empty/underflow/complete), drained events, failures.</summary>
+    public SinkCounter Counters { get; }
+
+    CounterGroup IMetered.Counters => Counters;
+
     private string Peer => $"{_options.Host}:{_options.Port}";
 
     public override async ValueTask<SinkStatus> ProcessAsync(CancellationToken cancellationToken)
@@ -94,20 +101,33 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
             _batch.Clear();
             tx.TakeBatch(_batch, BatchSize);
 
-            if (_batch.Count == 0)
+            var count = _batch.Count;
+            Counters.CountBatch(count, BatchSize);
+            if (count == 0)
             {
                 tx.Commit();
                 return SinkStatus.Backoff;
             }
 
+            Counters.AddEventDrainAttempt(count);
             await SendAsync(client, cancellationToken).ConfigureAwait(false);
             tx.Commit();
+            Counters.AddEventDrainSuccess(count);
             return SinkStatus.Ready;
         }
         catch (Exception ex)
         {
             tx.Rollback();
             _batch.Clear();
+            if (ex is ChannelException)
+            {
+                Counters.AddChannelReadFail();
+            }
+            else
+            {
+                Counters.AddEventWriteFail();
+            }
+
             if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
                 throw;
@@ -134,6 +154,7 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
     protected override async Task OnStartAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Starting RpcSink {Name} {{ host: {Host}, port: {Port} }}...", Name, _options.Host, _options.Port);
+        Counters.Start();
         try
         {
             await EnsureClientAsync(cancellationToken).ConfigureAwait(false);
@@ -150,7 +171,8 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
     {
         _logger.LogInformation("Rpc sink {Name} stopping...", Name);
         await CloseClientAsync().ConfigureAwait(false);
-        _logger.LogInformation("Rpc sink {Name} stopped.", Name);
+        Counters.Stop();
+        _logger.LogInformation("Rpc sink {Name} stopped. Metrics: {Metrics}", Name, Counters);
     }
 
     private static TimeSpan Timeout(ComponentContext ctx, string key, string what)
@@ -206,6 +228,7 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
             {
                 await _client.DisposeAsync().ConfigureAwait(false);
                 _client = null;
+                Counters.AddConnectionClosed();
             }
 
             _logger.LogInformation("Rpc sink {Name}: Building RpcClient with hostname: {Host}, port: {Port}", Name, _options.Host, _options.Port);
@@ -215,10 +238,12 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                Counters.AddConnectionFailed();
                 throw new EventDeliveryException($"Failed to connect to {Peer}: {SinkRunner.Describe(ex)}", ex);
             }
 
             _connectedAt = _time.GetTimestamp();
+            Counters.AddConnectionCreated();
             return _client;
         }
         finally
@@ -233,6 +258,7 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent
         if (c is not null)
         {
             await c.DisposeAsync().ConfigureAwait(false);
+            Counters.AddConnectionClosed();
         }
     }
 }

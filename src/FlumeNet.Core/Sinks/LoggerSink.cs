@@ -1,5 +1,6 @@
 using System.Text;
 using FlumeNet.Configuration;
+using FlumeNet.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace FlumeNet.Sinks;
@@ -8,7 +9,7 @@ namespace FlumeNet.Sinks;
 /// <c>logger</c>: logs each event at INFO as <c>Event: { headers:{k=v} body: 68 65 … hello }</c>, exactly as
 /// Flume's LoggerSink (headers in Java hash order, the body as a hex dump of at most <c>maxBytesToLog</c> bytes).
 /// </summary>
-internal sealed class LoggerSink : SinkBase
+internal sealed class LoggerSink : SinkBase, IMetered
 {
     /// <summary>The logger name whose location Flume's console layout prints for these lines.</summary>
     public const string Category = "org.apache.flume.sink.LoggerSink.process(LoggerSink.java:95)";
@@ -17,9 +18,11 @@ internal sealed class LoggerSink : SinkBase
     private readonly ILogger _logger;
     private readonly int _maxBytes;
 
-    public LoggerSink(string name, IChannel channel, ComponentContext ctx, ILoggerFactory loggers)
+    public LoggerSink(string name, IChannel channel, ComponentContext ctx, ILoggerFactory loggers, MetricsRegistry? metrics = null, TimeProvider? time = null)
         : base(name, channel)
     {
+        Counters = new SinkCounter(name, time);
+        metrics?.Register(Counters);
         _logger = loggers.CreateLogger(Category);
         ctx.MarkKnown("type", "channel");
         var max = ctx.GetString("maxBytesToLog");
@@ -42,6 +45,11 @@ internal sealed class LoggerSink : SinkBase
         }
     }
 
+    /// <summary>Ours (Flume's logger sink has none): batches and drained events.</summary>
+    public SinkCounter Counters { get; }
+
+    CounterGroup IMetered.Counters => Counters;
+
     public override ValueTask<SinkStatus> ProcessAsync(CancellationToken cancellationToken)
     {
         using var tx = Channel.BeginTransaction();
@@ -62,16 +70,28 @@ internal sealed class LoggerSink : SinkBase
                 }
             }
 
+            Counters.CountBatch(count, EventsPerTransaction);
+            if (count > 0)
+            {
+                Counters.AddEventDrainAttempt(count);
+            }
+
             tx.Commit();
+            if (count > 0)
+            {
+                Counters.AddEventDrainSuccess(count);
+            }
         }
         catch (Exception ex)
         {
             tx.Rollback();
+            Counters.AddChannelReadFail();
             throw new EventDeliveryException($"Failed to log event: {ex.Message}", ex);
         }
 
         return ValueTask.FromResult(count > 0 ? SinkStatus.Ready : SinkStatus.Backoff);
     }
+
 
     /// <summary>Flume's <c>EventHelper.dumpEvent</c> text.</summary>
     public static string Format(Event e, int maxBytes)

@@ -13,7 +13,17 @@ public abstract class SinkBase : LifecycleComponent, ISink
 
     public abstract ValueTask<SinkStatus> ProcessAsync(CancellationToken cancellationToken);
 
-    protected override Task OnStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>By default starts the sink's counter group, if it has one (resetting it, as Flume does).</summary>
+    protected override Task OnStartAsync(CancellationToken cancellationToken)
+    {
+        (this as Metrics.IMetered)?.Counters.Start();
+        return Task.CompletedTask;
+    }
 
-    protected override Task OnStopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>By default stops the sink's counter group, if it has one.</summary>
+    protected override Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        (this as Metrics.IMetered)?.Counters.Stop();
+        return Task.CompletedTask;
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using FlumeNet.Avro;
 using FlumeNet.Configuration;
+using FlumeNet.Metrics;
 using FlumeNet.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -11,19 +12,26 @@ namespace FlumeNet.Sources;
 /// <c>avro</c>: serves Flume's AvroSourceProtocol on <c>bind</c>:<c>port</c>. A call is answered OK only after
 /// its events are committed to the channels, FAILED when a channel refuses them (the sender then retries).
 /// </summary>
-internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHandler
+internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHandler, IMetered
 {
+    /// <summary>How often OpenConnectionCount is sampled, as Flume's 60 s.</summary>
+    private static readonly TimeSpan ConnectionSampling = TimeSpan.FromSeconds(60);
+
     private readonly ILogger _logger;
     private readonly AvroRpcServerOptions _options;
     private readonly string _bind;
     private readonly int _port;
     private readonly ILoggerFactory _loggers;
+    private readonly TimeProvider _time;
     private AvroRpcServer? _server;
+    private ITimer? _sampler;
 
     public AvroSource(string name, ChannelProcessor processor, ComponentContext ctx, BuildServices services)
         : base(name, processor)
     {
         _loggers = services.Loggers;
+        _time = services.Time;
+        Counters = services.Metrics.Register(new SourceCounter(name, services.Time));
         _logger = services.Loggers.CreateLogger("org.apache.flume.source.AvroSource");
         ctx.MarkKnown("type", "channels", "threads", "exclude-protocols", "include-protocols", "exclude-cipher-suites", "include-cipher-suites");
         _bind = ctx.GetRequiredString("bind");
@@ -101,15 +109,25 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
     /// <summary>The bound endpoint once started (port 0 resolves to the real port).</summary>
     public IPEndPoint? LocalEndPoint => _server?.LocalEndPoint;
 
+    /// <summary>Flume's avro-source counts: appends, batches, events, ChannelWriteFail, OpenConnectionCount (sampled).</summary>
+    public SourceCounter Counters { get; }
+
+    CounterGroup IMetered.Counters => Counters;
+
     public ValueTask<AvroStatus> AppendAsync(IFlumeEvent e, CancellationToken ct)
     {
+        Counters.AddAppendReceived();
+        Counters.AddEventReceived();
         try
         {
             Processor.ProcessEvent(AsEvent(e));
+            Counters.AddAppendAccepted();
+            Counters.AddEventAccepted();
             return ValueTask.FromResult(AvroStatus.Ok);
         }
         catch (ChannelException ex)
         {
+            Counters.AddChannelWriteFail();
             _logger.LogWarning("Avro source {Name}: Unable to process event: {Message}", Name, ex.Message);
             return ValueTask.FromResult(AvroStatus.Failed);
         }
@@ -117,6 +135,8 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
 
     public ValueTask<AvroStatus> AppendBatchAsync(IReadOnlyList<IFlumeEvent> events, CancellationToken ct)
     {
+        Counters.AddAppendBatchReceived();
+        Counters.AddEventReceived(events.Count);
         try
         {
             var list = new Event[events.Count];
@@ -126,10 +146,17 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
             }
 
             Processor.ProcessEventBatch(list);
+            Counters.AddAppendBatchAccepted();
+            Counters.AddEventAccepted(list.Length);
             return ValueTask.FromResult(AvroStatus.Ok);
         }
         catch (Exception ex)
         {
+            if (ex is ChannelException)
+            {
+                Counters.AddChannelWriteFail();
+            }
+
             _logger.LogError("Avro source {Name}: Unable to process event batch: {Message}", Name, ex.Message);
             return ValueTask.FromResult(AvroStatus.Failed);
         }
@@ -138,6 +165,7 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
     protected override async Task OnStartAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Starting Avro source {Name}: {{ bindAddress: {Bind}, port: {Port} }}...", Name, _bind, _port);
+        Counters.Start();
         var server = new AvroRpcServer(_options, this, _loggers.CreateLogger("org.apache.avro.ipc.netty.NettyServer"));
         try
         {
@@ -150,19 +178,27 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
         }
 
         _server = server;
+        _sampler = _time.CreateTimer(_ => Counters.SetOpenConnectionCount(server.ConnectionCount), null, ConnectionSampling, ConnectionSampling);
         _logger.LogInformation("Avro source {Name} started.", Name);
     }
 
     protected override async Task OnStopAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Avro source {Name} stopping: {{ bindAddress: {Bind}, port: {Port} }}", Name, _bind, _port);
+        if (_sampler is not null)
+        {
+            await _sampler.DisposeAsync().ConfigureAwait(false);
+            _sampler = null;
+        }
+
         if (_server is not null)
         {
             await _server.DisposeAsync().ConfigureAwait(false);
             _server = null;
         }
 
-        _logger.LogInformation("Avro source {Name} stopped.", Name);
+        Counters.Stop();
+        _logger.LogInformation("Avro source {Name} stopped. Metrics: {Metrics}", Name, Counters);
     }
 
     private static Event AsEvent(IFlumeEvent e) => e as Event ?? new Event(e.Headers, e.Body.ToArray());

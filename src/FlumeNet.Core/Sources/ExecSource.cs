@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using FlumeNet.Configuration;
+using FlumeNet.Metrics;
 using FlumeNet.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,7 @@ namespace FlumeNet.Sources;
 /// lines is not held back. Unlike Flume, a batch the channel refuses is never dropped: the source waits
 /// and puts it again, and the command's output is not read meanwhile.
 /// </summary>
-internal sealed partial class ExecSource : SourceBase, IEventDrivenSource, IBatchingComponent
+internal sealed partial class ExecSource : SourceBase, IEventDrivenSource, IBatchingComponent, IMetered
 {
     private readonly ILogger _logger;
     private readonly string _command;
@@ -30,9 +31,11 @@ internal sealed partial class ExecSource : SourceBase, IEventDrivenSource, IBatc
     private Task? _loop;
     private Process? _process;
 
-    public ExecSource(string name, ChannelProcessor processor, ComponentContext ctx, ILoggerFactory loggers, TimeProvider time)
+    public ExecSource(string name, ChannelProcessor processor, ComponentContext ctx, ILoggerFactory loggers, TimeProvider time, MetricsRegistry? metrics = null)
         : base(name, processor)
     {
+        Counters = new SourceCounter(name, time);
+        metrics?.Register(Counters);
         _logger = loggers.CreateLogger("org.apache.flume.source.ExecSource");
         _time = time;
         ctx.MarkKnown("type", "channels");
@@ -67,9 +70,15 @@ internal sealed partial class ExecSource : SourceBase, IEventDrivenSource, IBatc
 
     public int BatchSize { get; }
 
+    /// <summary>EventReceivedCount and EventAcceptedCount as Flume's; ChannelWriteFail per refused batch (ours).</summary>
+    public SourceCounter Counters { get; }
+
+    CounterGroup IMetered.Counters => Counters;
+
     protected override Task OnStartAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Exec source starting with command: {Command}", _command);
+        Counters.Start();
         _stop = new CancellationTokenSource();
         _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
         return Task.CompletedTask;
@@ -91,6 +100,8 @@ internal sealed partial class ExecSource : SourceBase, IEventDrivenSource, IBatc
                 _logger.LogWarning("Exec source {Name}: command {Command} did not end within 5 s of the stop", Name, _command);
             }
         }
+
+        Counters.Stop();
     }
 
     private static string[] SplitWords(string s) => s.Split([' ', '\t', '\n', '\r', '\f'], StringSplitOptions.RemoveEmptyEntries);
@@ -219,11 +230,13 @@ internal sealed partial class ExecSource : SourceBase, IEventDrivenSource, IBatc
     {
         var delay = 100;
         var warned = false;
+        Counters.AddEventReceived(pending.Count);
         while (true)
         {
             try
             {
                 Processor.ProcessEventBatch(pending);
+                Counters.AddEventAccepted(pending.Count);
                 if (warned)
                 {
                     _logger.LogInformation("Exec source {Name}: the channel accepts events again; {Count} held lines were put", Name, pending.Count);
@@ -234,6 +247,7 @@ internal sealed partial class ExecSource : SourceBase, IEventDrivenSource, IBatc
             }
             catch (ChannelException ex)
             {
+                Counters.AddChannelWriteFail();
                 if (!warned)
                 {
                     _logger.LogWarning("Exec source {Name}: the channel refused a batch of {Count} lines ({Message}); holding them and retrying", Name, pending.Count, ex.Message);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using FlumeNet.Configuration;
+using FlumeNet.Metrics;
 using FlumeNet.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace FlumeNet.Sources;
 /// <c>netcat</c>: listens on <c>bind</c>:<c>port</c>; each <c>\n</c>-terminated line is one event (body UTF-8),
 /// answered <c>OK</c> (or <c>FAILED: …</c>) when <c>ack-every-event</c> is true.
 /// </summary>
-internal sealed class NetcatSource : SourceBase, IEventDrivenSource
+internal sealed class NetcatSource : SourceBase, IEventDrivenSource, IMetered
 {
     private readonly ILogger _logger;
     private readonly string _bind;
@@ -24,9 +25,11 @@ internal sealed class NetcatSource : SourceBase, IEventDrivenSource
     private Task? _accept;
     private int _handlers;
 
-    public NetcatSource(string name, ChannelProcessor processor, ComponentContext ctx, ILoggerFactory loggers)
+    public NetcatSource(string name, ChannelProcessor processor, ComponentContext ctx, ILoggerFactory loggers, MetricsRegistry? metrics = null, TimeProvider? time = null)
         : base(name, processor)
     {
+        Counters = new SourceCounter(name, time);
+        metrics?.Register(Counters);
         _logger = loggers.CreateLogger("org.apache.flume.source.NetcatSource");
         ctx.MarkKnown("type", "channels");
         _bind = ctx.GetRequiredString("bind");
@@ -53,9 +56,15 @@ internal sealed class NetcatSource : SourceBase, IEventDrivenSource
     /// <summary>The bound endpoint (port 0 resolves to the real port).</summary>
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndpoint as IPEndPoint;
 
+    /// <summary>Ours (Flume's netcat has none): events received/accepted, ChannelWriteFail, EventReadFail for over-long lines.</summary>
+    public SourceCounter Counters { get; }
+
+    CounterGroup IMetered.Counters => Counters;
+
     protected override Task OnStartAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Source starting");
+        Counters.Start();
         var address = IPAddress.TryParse(_bind, out var ip) ? ip : Dns.GetHostAddresses(_bind).First();
         var listener = new TcpListener(address, _port);
         try
@@ -83,6 +92,7 @@ internal sealed class NetcatSource : SourceBase, IEventDrivenSource
             await _accept.ConfigureAwait(false);
         }
 
+        Counters.Stop();
         _logger.LogInformation("Source stopped. Event metrics: {Name}", Name);
     }
 
@@ -133,6 +143,7 @@ internal sealed class NetcatSource : SourceBase, IEventDrivenSource
                         line.Append(c);
                         if (line.Length + 1 > _maxLineLength)
                         {
+                            Counters.AddEventReadFail();
                             _logger.LogWarning("Client sent event exceeding the maximum length");
                             await writer.WriteAsync($"FAILED: Event exceeds the maximum length ({_maxLineLength} chars, including newline)\n").ConfigureAwait(false);
                             return;
@@ -144,13 +155,16 @@ internal sealed class NetcatSource : SourceBase, IEventDrivenSource
                     var body = Encoding.UTF8.GetBytes(line.ToString());
                     line.Clear();
                     string reply;
+                    Counters.AddEventReceived();
                     try
                     {
                         Processor.ProcessEvent(new Event(body));
+                        Counters.AddEventAccepted();
                         reply = "OK";
                     }
                     catch (ChannelException ex)
                     {
+                        Counters.AddChannelWriteFail();
                         reply = "FAILED: " + ex.Message;
                     }
 

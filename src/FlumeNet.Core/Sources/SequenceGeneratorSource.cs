@@ -1,22 +1,25 @@
 using System.Globalization;
 using System.Text;
 using FlumeNet.Configuration;
+using FlumeNet.Metrics;
 using FlumeNet.Runtime;
 using Microsoft.Extensions.Logging;
 
 namespace FlumeNet.Sources;
 
 /// <summary><c>seq</c>: events whose bodies are 0, 1, 2, … (ASCII), <c>batchSize</c> per poll, up to <c>totalEvents</c>.</summary>
-internal sealed class SequenceGeneratorSource : SourceBase, IPollableSource, IBatchingComponent
+internal sealed class SequenceGeneratorSource : SourceBase, IPollableSource, IBatchingComponent, IMetered
 {
     private readonly ILogger _logger;
     private readonly long _total;
     private readonly List<Event> _batch;
     private long _next;
 
-    public SequenceGeneratorSource(string name, ChannelProcessor processor, ComponentContext ctx, ILoggerFactory loggers)
+    public SequenceGeneratorSource(string name, ChannelProcessor processor, ComponentContext ctx, ILoggerFactory loggers, MetricsRegistry? metrics = null, TimeProvider? time = null)
         : base(name, processor)
     {
+        Counters = new SourceCounter(name, time);
+        metrics?.Register(Counters);
         _logger = loggers.CreateLogger("org.apache.flume.source.SequenceGeneratorSource");
         ctx.MarkKnown("type", "channels");
         BatchSize = ctx.GetInt("batchSize", 1);
@@ -36,6 +39,11 @@ internal sealed class SequenceGeneratorSource : SourceBase, IPollableSource, IBa
 
     public PollableSourceOptions PollOptions { get; }
 
+    /// <summary>Flume's counts (EventAccepted, AppendBatchAccepted when batchSize &gt; 1, ChannelWriteFail) and EventReceived (ours; Flume leaves it 0).</summary>
+    public SourceCounter Counters { get; }
+
+    CounterGroup IMetered.Counters => Counters;
+
     public ValueTask<SourceStatus> ProcessAsync(CancellationToken cancellationToken)
     {
         if (_next >= _total)
@@ -50,6 +58,8 @@ internal sealed class SequenceGeneratorSource : SourceBase, IPollableSource, IBa
             {
                 _batch.Add(new Event(Encoding.ASCII.GetBytes(i.ToString(CultureInfo.InvariantCulture))));
             }
+
+            Counters.AddEventReceived(n);
         }
 
         try
@@ -62,9 +72,17 @@ internal sealed class SequenceGeneratorSource : SourceBase, IPollableSource, IBa
             {
                 Processor.ProcessEventBatch(_batch);
             }
+
+            if (BatchSize > 1)
+            {
+                Counters.AddAppendBatchAccepted();
+            }
+
+            Counters.AddEventAccepted(_batch.Count);
         }
         catch (ChannelException ex)
         {
+            Counters.AddChannelWriteFail();
             _logger.LogError("{Name} source could not write to channel: {Message}", Name, ex.Message);
             return ValueTask.FromResult(SourceStatus.Backoff);
         }
@@ -77,12 +95,14 @@ internal sealed class SequenceGeneratorSource : SourceBase, IPollableSource, IBa
     protected override Task OnStartAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Sequence generator source do starting");
+        Counters.Start();
         return Task.CompletedTask;
     }
 
     protected override Task OnStopAsync(CancellationToken cancellationToken)
     {
         _logger.LogInformation("Sequence generator source do stopping");
+        Counters.Stop();
         _logger.LogInformation("Sequence generator source do stopped. Metrics:{Name}", Name);
         return Task.CompletedTask;
     }
