@@ -212,6 +212,9 @@ public sealed class CounterTests
         Assert.Equal((1L, 1L, 1L), (c.BatchCompleteCount, c.BatchUnderflowCount, c.BatchEmptyCount));
         Assert.Equal((15L, 15L), (c.EventDrainAttemptCount, c.EventDrainSuccessCount));
 
+        // Flume counts every take call, the one that found the channel empty too: 10, then 5 + 1, then 1.
+        Assert.Equal((17L, 15L), (ch.Counters.EventTakeAttemptCount, ch.Counters.EventTakeSuccessCount));
+
         var logger = new LoggerSink("k2", ch, Ctx.Named("k2", "a1.sinks.k2.", ("type", "logger")), new LogCapture());
         await logger.StartAsync(CancellationToken.None);
         PutCommit(ch, "x", "y");
