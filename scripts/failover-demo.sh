@@ -72,6 +72,16 @@ done
 [[ -f $SEED_CLIENT && -f $SEED_SERVER && -f $SEED_TAILDIR ]] || die "seed configuration files missing under $ROOT/conf"
 
 if [[ ${FAILOVER_DEMO_SKIP_BUILD:-0} != 1 || ! -x $FLUME ]]; then
+  # The published flume-ng is native (AOT): linking needs clang and zlib's headers.
+  if ! command -v clang >/dev/null 2>&1 || [[ ! -e /usr/include/zlib.h ]]; then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+      echo "Installing clang and zlib1g-dev (to link the native flume-ng) ..."
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang zlib1g-dev) >/dev/null 2>&1 \
+        || die "could not install clang and zlib1g-dev (apt-get install clang zlib1g-dev)"
+    else
+      die "clang and zlib1g-dev are needed to publish the native flume-ng (apt-get install clang zlib1g-dev as root)"
+    fi
+  fi
   echo "Building flume-ng (dotnet publish -c Release -o artifacts/demo-bin) ..."
   mkdir -p "$ROOT/artifacts"
   if ! dotnet publish "$ROOT/src/FlumeNet.Agent" -c Release -o "$BIN_DIR" --nologo -v q >"$ROOT/artifacts/demo-build.log" 2>&1; then

@@ -22,6 +22,7 @@ need() {
     echo "warning: $2 missing and cannot be installed here; $3 will fail" >&2
   fi
 }
+need "command -v clang && test -e /usr/include/zlib.h" "clang zlib1g-dev" "publishing the native flume-ng (clang links it; zlib headers)"
 need "command -v curl && command -v logger" "curl bsdutils" "the http and syslog source tests"
 need "/usr/bin/python3 -c 'import avro.ipc'" "python3-avro" "the Avro interop tests (Avro's own Python implementation)"
 need "command -v promtool && command -v prometheus" "prometheus" "the monitoring tests (promtool and a real Prometheus server)"
@@ -30,7 +31,8 @@ need "command -v kcat && /usr/bin/python3 -c 'import kafka'" "kcat python3-kafka
 export HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build FlumeNet.sln -c Release --nologo -v q
-dotnet publish src/FlumeNet.Agent -c Release -o "$root/artifacts/test-bin" --nologo -v q --no-build
+# Publishing compiles the agent for this machine's runtime identifier and links it natively (not reusable from the build).
+dotnet publish src/FlumeNet.Agent -c Release -o "$root/artifacts/test-bin" --nologo -v q
 export FLUMENET_BIN="$root/artifacts/test-bin/flume-ng"
 
 log=$(mktemp)

@@ -11,6 +11,7 @@ public class MemoryChannelBenchmarks
     private const int Batch = 1000;
     private MemoryChannel _channel = null!;
     private Event[] _events = null!;
+    private readonly List<Event> _taken = new(Batch);
 
     [Params(100)]
     public int BodyBytes { get; set; }
@@ -47,6 +48,30 @@ public class MemoryChannelBenchmarks
                 n++;
             }
 
+            take.Commit();
+        }
+
+        return n;
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "put 1000 + TakeBatch 1000 (per event)")]
+    public int PutThenTakeBatchAtOnce()
+    {
+        using (var put = _channel.BeginTransaction())
+        {
+            foreach (var e in _events)
+            {
+                put.Put(e);
+            }
+
+            put.Commit();
+        }
+
+        int n;
+        using (var take = _channel.BeginTransaction())
+        {
+            _taken.Clear();
+            n = take.TakeBatch(_taken, Batch);
             take.Commit();
         }
 

@@ -129,6 +129,7 @@ internal static class FlumeCli
         builder.Services.AddSingleton(new MonitoringRequest(monitoring));
         builder.Services.AddHostedService<AgentService>();
         using var host = builder.Build();
+        using var governor = new HeapGovernor();
         await host.RunAsync().ConfigureAwait(false);
         loggers.Dispose();
         return 0;

@@ -98,6 +98,9 @@ public sealed class AvroRpcClient : IAsyncDisposable
             }
 
             Log.ClientConnected(logger, remote, options.Compression, options.Ssl);
+            // The response arrives as a 8-byte header and several short length-prefixed buffers: read it with a few
+            // system calls, not one per piece. A request is one large write, which passes through unbuffered.
+            stream = new BufferedStream(stream, 4096);
             return new AvroRpcClient(options, logger, stream, remote);
         }
         catch (Exception ex)

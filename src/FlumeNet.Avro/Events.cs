@@ -11,13 +11,16 @@ public interface IFlumeEvent
 
     /// <summary>Event body (Avro <c>bytes</c>).</summary>
     ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>Number of headers; an implementation that creates its dictionary lazily answers without creating it.</summary>
+    int HeaderCount => Headers.Count;
 }
 
 /// <summary>
 /// Builds the event object for one decoded <c>AvroFlumeEvent</c>. Ownership of
-/// <paramref name="headers"/> and <paramref name="body"/> passes to the created event.
+/// <paramref name="headers"/> (null when the event has none) and <paramref name="body"/> passes to the created event.
 /// </summary>
-public delegate IFlumeEvent FlumeEventFactory(Dictionary<string, string> headers, byte[] body);
+public delegate IFlumeEvent FlumeEventFactory(Dictionary<string, string>? headers, byte[] body);
 
 /// <summary>Flume's <c>Status</c> enum (symbol order OK, FAILED, UNKNOWN is the wire index).</summary>
 public enum AvroStatus
@@ -33,9 +36,9 @@ public enum AvroStatus
 }
 
 /// <summary>Default event used when no <see cref="FlumeEventFactory"/> is configured.</summary>
-internal sealed class SimpleFlumeEvent(Dictionary<string, string> headers, byte[] body) : IFlumeEvent
+internal sealed class SimpleFlumeEvent(Dictionary<string, string>? headers, byte[] body) : IFlumeEvent
 {
-    public IDictionary<string, string> Headers { get; } = headers;
+    public IDictionary<string, string> Headers { get; } = headers ?? new Dictionary<string, string>(StringComparer.Ordinal);
 
     public ReadOnlyMemory<byte> Body { get; } = body;
 

@@ -6,7 +6,7 @@ namespace FlumeNet.Avro;
 /// Hand-written encoder/decoder for <c>AvroFlumeEvent</c> (record { map&lt;string&gt; headers; bytes body; })
 /// and the <c>append</c>/<c>appendBatch</c> request records. Byte-identical to Apache.Avro's generic
 /// writer (proved in tests). Encoding allocates nothing; decoding allocates only the event
-/// (headers dictionary, its strings, body array).
+/// (body array; a headers dictionary and its strings only when the event has headers).
 /// </summary>
 internal static class FlumeEventCodec
 {
@@ -16,10 +16,10 @@ internal static class FlumeEventCodec
     /// </summary>
     public static void WriteEvent(IBufferWriter<byte> w, IFlumeEvent e)
     {
-        IDictionary<string, string> headers = e.Headers;
-        int count = headers.Count;
+        int count = e.HeaderCount;
         if (count > 0)
         {
+            IDictionary<string, string> headers = e.Headers;
             AvroWriter.WriteLong(w, count);
             if (headers is Dictionary<string, string> dict)
             {
@@ -75,7 +75,7 @@ internal static class FlumeEventCodec
         }
 
         byte[] body = r.ReadBytes();
-        return factory(headers ?? new Dictionary<string, string>(StringComparer.Ordinal), body);
+        return factory(headers, body);
     }
 
     public static List<IFlumeEvent> ReadEventArray(ref AvroReader r, FlumeEventFactory factory)

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Avro;
+using System.Text.Json;
 
 namespace FlumeNet.Avro;
 
@@ -11,7 +11,7 @@ internal sealed record RemoteProtocol(bool AppendReadable, bool AppendBatchReada
 
 /// <summary>
 /// Server-wide map hash → client protocol (spec §5.2), seeded with Flume's own. A foreign text is
-/// parsed with Apache.Avro and accepted for a message only when its request and response schemas
+/// parsed (<see cref="ProtocolForms"/>) and accepted for a message only when its request and response schemas
 /// have the same parsing canonical form as Flume's — then the hand-written decoder reads it as is.
 /// Thread-safe; bounded so that a client inventing hashes cannot grow it without limit.
 /// </summary>
@@ -19,9 +19,9 @@ internal sealed class RemoteProtocols(int capacity)
 {
     private static readonly Lazy<(string AppendReq, string AppendResp, string BatchReq, string BatchResp)> OwnForms = new(() =>
     {
-        Protocol p = Protocol.Parse(AvroSourceProtocol.Text);
-        return (Form(p, AvroSourceProtocol.AppendMessage, true)!, Form(p, AvroSourceProtocol.AppendMessage, false)!,
-            Form(p, AvroSourceProtocol.AppendBatchMessage, true)!, Form(p, AvroSourceProtocol.AppendBatchMessage, false)!);
+        ProtocolForms p = ProtocolForms.Parse(AvroSourceProtocol.Text);
+        return (p.RequestForm(AvroSourceProtocol.AppendMessage)!, p.ResponseForm(AvroSourceProtocol.AppendMessage)!,
+            p.RequestForm(AvroSourceProtocol.AppendBatchMessage)!, p.ResponseForm(AvroSourceProtocol.AppendBatchMessage)!);
     });
 
     private readonly ConcurrentDictionary<string, RemoteProtocol> _byHash = new(StringComparer.Ordinal)
@@ -47,32 +47,21 @@ internal sealed class RemoteProtocols(int capacity)
 
     internal static RemoteProtocol Analyse(string text)
     {
-        Protocol p;
+        ProtocolForms p;
         try
         {
-            p = Protocol.Parse(text);
+            p = ProtocolForms.Parse(text);
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException) // Apache.Avro throws several types on bad JSON
+        catch (Exception ex) when (ex is FormatException or JsonException or ArgumentException)
         {
             throw new AvroProtocolException($"client protocol text cannot be parsed: {ex.Message}", ex);
         }
 
         var own = OwnForms.Value;
-        bool append = Form(p, AvroSourceProtocol.AppendMessage, true) == own.AppendReq
-            && Form(p, AvroSourceProtocol.AppendMessage, false) == own.AppendResp;
-        bool batch = Form(p, AvroSourceProtocol.AppendBatchMessage, true) == own.BatchReq
-            && Form(p, AvroSourceProtocol.AppendBatchMessage, false) == own.BatchResp;
+        bool append = p.RequestForm(AvroSourceProtocol.AppendMessage) == own.AppendReq
+            && p.ResponseForm(AvroSourceProtocol.AppendMessage) == own.AppendResp;
+        bool batch = p.RequestForm(AvroSourceProtocol.AppendBatchMessage) == own.BatchReq
+            && p.ResponseForm(AvroSourceProtocol.AppendBatchMessage) == own.BatchResp;
         return new RemoteProtocol(append, batch, append || batch ? null : $"client protocol {p.Namespace}.{p.Name} has no message compatible with Flume's AvroSourceProtocol");
-    }
-
-    private static string? Form(Protocol p, string message, bool request)
-    {
-        if (!p.Messages.TryGetValue(message, out Message? m))
-        {
-            return null;
-        }
-
-        Schema? s = request ? m.Request : m.Response;
-        return s is null ? null : SchemaNormalization.ToParsingForm(s);
     }
 }

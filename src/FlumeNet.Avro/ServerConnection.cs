@@ -13,6 +13,7 @@ namespace FlumeNet.Avro;
 /// </summary>
 internal sealed partial class ServerConnection
 {
+    private const int IoBufferBytes = 32 * 1024;
     private const string NoSuchMessage = "org.apache.avro.AvroRuntimeException: No such remote message: ";
 
     private readonly AvroRpcServer _server;
@@ -103,6 +104,9 @@ internal sealed partial class ServerConnection
                     setupCts.Token).ConfigureAwait(false);
             }
 
+            // A frame is read as many small pieces (8-byte header, 4-byte lengths, 8 KiB buffers): one socket read
+            // per piece would cost a system call each; the buffer turns a batch into a few large reads.
+            stream = new BufferedStream(stream, IoBufferBytes);
             bool first = true;
             while (true)
             {

@@ -98,9 +98,9 @@ internal sealed class TestLogger : ILogger
     public string Dump() => string.Join("\n", Lines.Select(l => $"{l.Level}: {l.Message}"));
 }
 
-internal sealed class TestEvent(Dictionary<string, string> headers, byte[] body) : IFlumeEvent
+internal sealed class TestEvent(Dictionary<string, string>? headers, byte[] body) : IFlumeEvent
 {
-    public IDictionary<string, string> Headers { get; } = headers;
+    public IDictionary<string, string> Headers { get; } = headers ?? [];
 
     public ReadOnlyMemory<byte> Body { get; } = body;
 

@@ -50,6 +50,23 @@ public interface ITransaction : IDisposable
     /// <summary>Takes the next event, or null when the channel has none committed right now (never waits).</summary>
     Event? Take();
 
+    /// <summary>
+    /// Takes up to <paramref name="max"/> events, in order, appending them to <paramref name="into"/>; returns how many
+    /// (0 when the channel has none committed right now; never waits). Same rules as that many <see cref="Take"/>
+    /// calls; a channel may answer it with one synchronisation instead of one per event.
+    /// </summary>
+    int TakeBatch(List<Event> into, int max)
+    {
+        var n = 0;
+        while (n < max && Take() is { } e)
+        {
+            into.Add(e);
+            n++;
+        }
+
+        return n;
+    }
+
     void Commit();
 
     void Rollback();

@@ -10,6 +10,13 @@ internal sealed class AsyncSignal
 
     public void Set()
     {
+        // Nobody waits (the usual case while the channel is busy): no lock. A waiter registers before it looks at
+        // the channel under the channel's lock, and Set runs after a commit released that lock, so none is missed.
+        if (Volatile.Read(ref _waiters) is null)
+        {
+            return;
+        }
+
         TaskCompletionSource? toWake;
         lock (_gate)
         {

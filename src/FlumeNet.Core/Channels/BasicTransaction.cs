@@ -24,6 +24,13 @@ public abstract class BasicTransaction : ITransaction
         return DoTake();
     }
 
+    public int TakeBatch(List<Event> into, int max)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        Require(TransactionState.Open, "take");
+        return max <= 0 ? 0 : DoTakeBatch(into, max);
+    }
+
     public void Commit()
     {
         Require(TransactionState.Open, "commit");
@@ -64,6 +71,19 @@ public abstract class BasicTransaction : ITransaction
     protected abstract void DoPut(Event e);
 
     protected abstract Event? DoTake();
+
+    /// <summary>Takes up to <paramref name="max"/> (at least 1) events into <paramref name="into"/>; by default one <see cref="DoTake"/> at a time.</summary>
+    protected virtual int DoTakeBatch(List<Event> into, int max)
+    {
+        var n = 0;
+        while (n < max && DoTake() is { } e)
+        {
+            into.Add(e);
+            n++;
+        }
+
+        return n;
+    }
 
     protected abstract void DoCommit();
 

@@ -2,7 +2,7 @@ namespace FlumeNet.Channels;
 
 /// <summary>
 /// A growable circular queue of events that can also push back to its head (for rollback).
-/// Not thread-safe: the owning channel guards it with its lock.
+/// Batches go in and out with array copies. Not thread-safe: the owning channel guards it with its lock.
 /// </summary>
 internal sealed class EventRing
 {
@@ -20,8 +20,26 @@ internal sealed class EventRing
     public void AddLast(Event e)
     {
         EnsureRoom(1);
-        _items[(_head + _count) % _items.Length] = e;
+        _items[Wrap(_head + _count)] = e;
         _count++;
+    }
+
+    /// <summary>Appends <paramref name="events"/> at the tail, in order.</summary>
+    public void AddLast(List<Event> events)
+    {
+        var n = events.Count;
+        if (n == 0)
+        {
+            return;
+        }
+
+        EnsureRoom(n);
+        ReadOnlySpan<Event?> src = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(events)!;
+        var tail = Wrap(_head + _count);
+        var first = Math.Min(n, _items.Length - tail);
+        src[..first].CopyTo(_items.AsSpan(tail));
+        src[first..].CopyTo(_items.AsSpan(0));
+        _count += n;
     }
 
     /// <summary>Puts <paramref name="events"/> back in front of the queue, keeping their order.</summary>
@@ -46,10 +64,35 @@ internal sealed class EventRing
 
         var e = _items[_head];
         _items[_head] = null;
-        _head = (_head + 1) % _items.Length;
+        _head = Wrap(_head + 1);
         _count--;
         return e;
     }
+
+    /// <summary>Moves up to <paramref name="max"/> events from the head to <paramref name="into"/>; returns how many.</summary>
+    public int TakeFirst(List<Event> into, int max)
+    {
+        var n = Math.Min(max, _count);
+        var left = n;
+        while (left > 0)
+        {
+            var run = Math.Min(left, _items.Length - _head);
+            var span = _items.AsSpan(_head, run);
+            foreach (var e in span)
+            {
+                into.Add(e!);
+            }
+
+            span.Clear();
+            _head = Wrap(_head + run);
+            left -= run;
+        }
+
+        _count -= n;
+        return n;
+    }
+
+    private int Wrap(int i) => i >= _items.Length ? i - _items.Length : i;
 
     private void EnsureRoom(int extra)
     {

@@ -66,6 +66,7 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
     private long _byteUnitsTotal;
     private long _byteUnitsHeld;
     private readonly ChannelCounter _counters;
+    private int _roomWaiters;     // commits waiting in Monitor.Wait for room: only then does a take wake anyone
 
     public MemoryChannel(string name, MemoryChannelOptions options, ILogger logger, MetricsRegistry? metrics = null, TimeProvider? time = null)
     {
@@ -217,6 +218,54 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
         }
     }
 
+    /// <summary>Up to <paramref name="max"/> events under one lock, appended to <paramref name="into"/>.</summary>
+    private int TakeMany(List<Event> into, int max, ref long takenUnits)
+    {
+        var from = into.Count;
+        int n;
+        lock (_lock)
+        {
+            n = _queue.TakeFirst(into, max);
+        }
+
+        for (int i = from; i < from + n; i++)
+        {
+            takenUnits += UnitsOf(into[i]);
+        }
+
+        return n;
+    }
+
+    private bool HasSlots(int needSlots) => _capacity - _slotsHeld >= needSlots;
+
+    private bool HasBytes(long needUnits) => _byteUnitsTotal - _byteUnitsHeld >= needUnits;
+
+    /// <summary>Waits (lock held) until there is room for both or the keep-alive deadline passes; false when time is up without room.</summary>
+    private bool WaitForRoom(long deadline, int needSlots, long needUnits)
+    {
+        while (!(HasSlots(needSlots) && HasBytes(needUnits)))
+        {
+            var left = deadline - Environment.TickCount64;
+            _roomWaiters++;
+            bool signalled;
+            try
+            {
+                signalled = left > 0 && Monitor.Wait(_lock, TimeSpan.FromMilliseconds(left));
+            }
+            finally
+            {
+                _roomWaiters--;
+            }
+
+            if (!signalled)
+            {
+                return HasSlots(needSlots) && HasBytes(needUnits);
+            }
+        }
+
+        return true;
+    }
+
     private void CommitCore(List<Event> puts, int takes, long putUnits, long takenUnits, int putAttempts, int takeAttempts)
     {
         CountAttempts(putAttempts, takeAttempts);
@@ -226,40 +275,19 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
             if (needSlots > 0 || putUnits > takenUnits)
             {
                 var deadline = Environment.TickCount64 + (long)_options.KeepAliveOrDefault.TotalMilliseconds;
-                while (_capacity - _slotsHeld < needSlots)
+                var needUnits = putUnits - takenUnits;
+                if (!WaitForRoom(deadline, needSlots, needUnits) && !HasSlots(needSlots))
                 {
-                    var left = deadline - Environment.TickCount64;
-                    if (left <= 0 || !Monitor.Wait(_lock, TimeSpan.FromMilliseconds(left)))
-                    {
-                        if (_capacity - _slotsHeld >= needSlots)
-                        {
-                            break;
-                        }
-
-                        throw new ChannelFullException($"Space for commit to queue couldn't be acquired. Sinks are likely not keeping up with sources, or the buffer size is too tight (channel {Name}, capacity {_capacity}, {_queue.Count} events queued)");
-                    }
+                    throw new ChannelFullException($"Space for commit to queue couldn't be acquired. Sinks are likely not keeping up with sources, or the buffer size is too tight (channel {Name}, capacity {_capacity}, {_queue.Count} events queued)");
                 }
 
-                while (_byteUnitsTotal - _byteUnitsHeld < putUnits - takenUnits)
+                if (!HasBytes(needUnits))
                 {
-                    var left = deadline - Environment.TickCount64;
-                    if (left <= 0 || !Monitor.Wait(_lock, TimeSpan.FromMilliseconds(left)))
-                    {
-                        if (_byteUnitsTotal - _byteUnitsHeld >= putUnits - takenUnits)
-                        {
-                            break;
-                        }
-
-                        throw new ChannelException($"Cannot commit transaction. Byte capacity allocated to store event body {_byteUnitsTotal * ByteUnit}reached. Please increase heap space/byte capacity allocated to the channel as the sinks may not be keeping up with the sources (channel {Name})");
-                    }
+                    throw new ChannelException($"Cannot commit transaction. Byte capacity allocated to store event body {_byteUnitsTotal * ByteUnit}reached. Please increase heap space/byte capacity allocated to the channel as the sinks may not be keeping up with the sources (channel {Name})");
                 }
             }
 
-            foreach (var e in puts)
-            {
-                _queue.AddLast(e);
-            }
-
+            _queue.AddLast(puts);
             _slotsHeld += needSlots;
             _byteUnitsHeld += putUnits - takenUnits;
             if (puts.Count > 0)
@@ -273,7 +301,7 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
             }
 
             _counters.SetChannelSize(_queue.Count);
-            if (takes > 0)
+            if (takes > 0 && _roomWaiters > 0)
             {
                 Monitor.PulseAll(_lock);
             }
@@ -352,7 +380,7 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
             _takes ??= new List<Event>(Math.Min(_capacity, 1024));
             if (_takes.Count == _capacity)
             {
-                throw new ChannelException($"Take list for MemoryTransaction, capacity {_capacity} full, consider committing more frequently, increasing capacity, or increasing thread count (channel {_channel.Name})");
+                throw TakeListFull();
             }
 
             var e = _channel.TakeOne(ref _takenUnits);
@@ -362,6 +390,35 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
             }
 
             return e;
+        }
+
+        protected override int DoTakeBatch(List<Event> into, int max)
+        {
+            // Attempts count as if Take() had been called one at a time: each event, plus the call that found the
+            // channel empty or the take list full.
+            _takes ??= new List<Event>(Math.Min(_capacity, 1024));
+            if (_takes.Count == _capacity)
+            {
+                _takeAttempts++;
+                throw TakeListFull();
+            }
+
+            var from = _takes.Count;
+            var room = _capacity - from;
+            var n = _channel.TakeMany(_takes, Math.Min(max, room), ref _takenUnits);
+            for (int i = from; i < from + n; i++)
+            {
+                into.Add(_takes[i]);
+            }
+
+            _takeAttempts += n < max ? n + 1 : n;
+            if (n == room && n < max)
+            {
+                // One more Take() would be refused, exactly as when taking one at a time.
+                throw TakeListFull();
+            }
+
+            return n;
         }
 
         protected override void DoCommit()
@@ -384,5 +441,8 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
         }
 
         private static readonly List<Event> EmptyList = new(0);
+
+        private ChannelException TakeListFull() =>
+            new($"Take list for MemoryTransaction, capacity {_capacity} full, consider committing more frequently, increasing capacity, or increasing thread count (channel {_channel.Name})");
     }
 }

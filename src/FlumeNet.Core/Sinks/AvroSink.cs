@@ -101,10 +101,7 @@ internal sealed class AvroSink : SinkBase, IProbeableSink, IBatchingComponent, I
         {
             var client = await EnsureClientAsync(cancellationToken).ConfigureAwait(false);
             _batch.Clear();
-            while (_batch.Count < BatchSize && tx.Take() is { } e)
-            {
-                _batch.Add(e);
-            }
+            tx.TakeBatch(_batch, BatchSize);
 
             var count = _batch.Count;
             Counters.CountBatch(count, BatchSize);

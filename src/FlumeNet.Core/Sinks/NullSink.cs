@@ -9,6 +9,7 @@ internal sealed class NullSink : SinkBase, IBatchingComponent, IMetered
 {
     private readonly ILogger _logger;
     private readonly long _logEvery;
+    private readonly List<Event> _taken = [];
     private long _count;
 
     public NullSink(string name, IChannel channel, ComponentContext ctx, ILoggerFactory loggers, MetricsRegistry? metrics = null, TimeProvider? time = null)
@@ -43,14 +44,12 @@ internal sealed class NullSink : SinkBase, IBatchingComponent, IMetered
     public override ValueTask<SinkStatus> ProcessAsync(CancellationToken cancellationToken)
     {
         using var tx = Channel.BeginTransaction();
-        var n = 0;
+        int n;
         try
         {
-            while (n < BatchSize && tx.Take() is not null)
-            {
-                n++;
-            }
-
+            _taken.Clear();
+            n = tx.TakeBatch(_taken, BatchSize);
+            _taken.Clear();
             Counters.CountBatch(n, BatchSize);
             if (n > 0)
             {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using FlumeNet.Configuration;
 using FlumeNet.Metrics;
 using FlumeNet.Runtime;
@@ -44,6 +43,14 @@ internal sealed class SequenceGeneratorSource : SourceBase, IPollableSource, IBa
 
     CounterGroup IMetered.Counters => Counters;
 
+    /// <summary>The decimal digits of <paramref name="i"/> (ASCII), formatted straight into the body: one allocation.</summary>
+    internal static byte[] Body(long i)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        i.TryFormat(digits, out var length, default, CultureInfo.InvariantCulture);
+        return digits[..length].ToArray();
+    }
+
     public ValueTask<SourceStatus> ProcessAsync(CancellationToken cancellationToken)
     {
         if (_next >= _total)
@@ -56,7 +63,7 @@ internal sealed class SequenceGeneratorSource : SourceBase, IPollableSource, IBa
             var n = (int)Math.Min(BatchSize, _total - _next);
             for (long i = _next; i < _next + n; i++)
             {
-                _batch.Add(new Event(Encoding.ASCII.GetBytes(i.ToString(CultureInfo.InvariantCulture))));
+                _batch.Add(new Event(Body(i)));
             }
 
             Counters.AddEventReceived(n);

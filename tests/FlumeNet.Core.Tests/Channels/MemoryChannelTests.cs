@@ -474,4 +474,77 @@ public sealed class MemoryChannelTests
         Assert.Empty(ctx.Problems);
         Assert.Equal(new MemoryChannelOptions(5000, 500, TimeSpan.FromSeconds(1), 800000, 10), o);
     }
+
+    [Fact]
+    public void TakeBatch_takes_in_order_across_the_ring_wrap_and_rollback_puts_them_back_in_front()
+    {
+        var ch = Memory(capacity: 8, txCapacity: 8);
+        PutCommit(ch, "0", "1", "2", "3", "4", "5");
+        Assert.Equal(["0", "1", "2", "3", "4", "5"], Drain(ch)); // moves the ring's head past the middle
+        PutCommit(ch, "a", "b", "c", "d", "e", "f", "g");
+
+        var taken = new List<Event>();
+        using (var tx = ch.BeginTransaction())
+        {
+            Assert.Equal(3, tx.TakeBatch(taken, 3));
+            Assert.Equal(2, tx.TakeBatch(taken, 2));
+            tx.Rollback();
+        }
+
+        Assert.Equal(["a", "b", "c", "d", "e"], taken.Select(Text));
+        taken.Clear();
+        using (var tx = ch.BeginTransaction())
+        {
+            Assert.Equal(7, tx.TakeBatch(taken, 8));
+            Assert.Equal(0, tx.TakeBatch(taken, 8));
+            tx.Commit();
+        }
+
+        Assert.Equal(["a", "b", "c", "d", "e", "f", "g"], taken.Select(Text));
+        Assert.Equal(0, ch.Size);
+        PutCommit(ch, "0", "1", "2", "3", "4", "5", "6", "7"); // all slots were given back at commit
+        Assert.Equal(8, ch.Size);
+    }
+
+    [Fact]
+    public void TakeBatch_beyond_the_transaction_capacity_fails_like_one_take_too_many()
+    {
+        var ch = Memory(capacity: 10, txCapacity: 2);
+        PutCommit(ch, "a", "b");
+        PutCommit(ch, "c");
+        var taken = new List<Event>();
+        using (var tx = ch.BeginTransaction())
+        {
+            Assert.Throws<ChannelException>(() => tx.TakeBatch(taken, 3));
+            tx.Rollback();
+        }
+
+        using (var tx = ch.BeginTransaction())
+        {
+            taken.Clear();
+            Assert.Equal(2, tx.TakeBatch(taken, 2)); // exactly the capacity is fine
+            tx.Rollback();
+        }
+
+        Assert.Equal(["a", "b", "c"], Drain(ch));
+    }
+
+    [Fact]
+    public async Task A_commit_waiting_for_room_is_woken_by_a_batch_take()
+    {
+        var ch = Memory(capacity: 2, txCapacity: 2, keepAliveSeconds: 20);
+        PutCommit(ch, "a", "b");
+        var producer = Task.Factory.StartNew(() => PutCommit(ch, "c", "d"), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Assert.NotSame(producer, await Task.WhenAny(producer, Task.Delay(TimeSpan.FromMilliseconds(200))));
+        var sw = Stopwatch.StartNew();
+        using (var tx = ch.BeginTransaction())
+        {
+            Assert.Equal(2, tx.TakeBatch([], 2));
+            tx.Commit();
+        }
+
+        await producer.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15));
+        Assert.Equal(["c", "d"], Drain(ch));
+    }
 }

@@ -70,4 +70,14 @@ public sealed class SequenceGeneratorSourceTests
         var source = Create(Memory(), ("backoffSleepIncrement", "250"), ("maxBackoffSleep", "750"));
         Assert.Equal(new PollableSourceOptions(250, 750), source.PollOptions);
     }
+
+    [Theory]
+    [InlineData(0L, "0")]
+    [InlineData(7L, "7")]
+    [InlineData(1234567890123L, "1234567890123")]
+    [InlineData(long.MaxValue, "9223372036854775807")]
+    public void Bodies_are_the_ascii_decimal_digits(long i, string expected)
+    {
+        Assert.Equal(System.Text.Encoding.ASCII.GetBytes(expected), SequenceGeneratorSource.Body(i));
+    }
 }
