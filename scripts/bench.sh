@@ -9,27 +9,26 @@
 #                                     (seq, totalEvents = 1 -> avro sink -> avro source -> logger sink).
 #   scripts/bench.sh idle             RSS of a collector with the seed server config (conf/flume-failover-server.properties,
 #                                     bound to 127.0.0.1) after it started and settled.
-#   scripts/bench.sh all              every case above, in that order.
-#   scripts/bench.sh filechannel [events] [runs] [queued]  (FC_TYPES="file" runs one kind only; FC_PROPS="key = value" lines are added to the file channel)
-#                                    the avro pipeline above with a memory channel and with a file channel, side by
-#                                    side, RUNS times each (default N = 1,000,000, RUNS = 3; 0 skips them): median events/s with
-#                                    min-max, agent CPU per event, peak RSS. Then QUEUED events (default 5,000,000,
-#                                    0 = skip) are put into a file channel with no reachable sink, and the agent's RSS
-#                                    is read with them all on disk.
-#   scripts/bench.sh taildir [events] [runs]
-#                                    end to end: agent (TAILDIR over one file of N 100-byte lines -> memory -> avro
-#                                    sink) -> collector (avro -> memory -> null), memory channels of TAILDIR_CAPACITY
-#                                    events (default 10,000). Default N = 5,000,000, 3 runs; prints
-#                                    each run, the median and spread of events/s, and agent CPU per event
-#                                    (BENCH_THREADS=1 also prints the busiest threads of each run).
-#   scripts/bench.sh kafka [events]  agent (exec `cat` of N 100-byte lines -> memory -> Kafka sink, acks=1) -> librdkafka's
-#                                    mock cluster in a helper process (scripts/kafka-mock-cluster.py, Debian's librdkafka
-#                                    from kcat). Default N = 1,000,000. Measures FlumeNet's sink path, not a Kafka cluster.
+#   scripts/bench.sh all              avro, seq, exec1m, first and idle, in that order.
+#   scripts/bench.sh filechannel [events]
+#                                     the avro case with a memory channel and with a file channel (checkpointDir and
+#                                     dataDirs in the work directory) side by side, N = 1,000,000, and the ratio
+#                                     file/memory of the medians. Then FC_QUEUED events (5,000,000; 0 skips it) are put
+#                                     into a file channel whose sink has no peer, and the agent's RSS is read with all of
+#                                     them on disk. FC_TYPES="file" runs one kind only; FC_PROPS="key = value" lines
+#                                     are added to the file channel's properties.
+#   scripts/bench.sh taildir [events] TAILDIR over one file of N 100-byte lines -> memory (capacity TAILDIR_CAPACITY,
+#                                     10,000) -> avro sink -> collector (avro -> memory -> null). N = 5,000,000.
+#   scripts/bench.sh kafka [events]   exec `cat` of N 100-byte lines -> memory -> Kafka sink (acks=1, flumeBatchSize
+#                                     1000) -> librdkafka's mock cluster in a helper process (scripts/kafka-mock-cluster.py,
+#                                     Debian's librdkafka from kcat), done when the topic's high watermarks add up to N.
+#                                     N = 1,000,000. Measures FlumeNet's sink path, not a Kafka cluster.
 #   scripts/bench.sh micro [bdn args] BenchmarkDotNet micro-benchmarks (benchmarks/FlumeNet.Benchmarks), short job.
 #
 # Every end-to-end case runs BENCH_RUNS times (default 5) and prints the median and the spread (min-max) of each
-# figure. Throughput is timed from the agent's launch to the collector's null sink logging the last event. CPU is
-# user+system time of each process (from /proc/PID/stat, start-up included) divided by the events; peak RSS is VmHWM.
+# figure. Throughput is timed from the agent's launch to the last event arriving (the collector's null sink logging
+# it, or the mock cluster storing it). CPU is user+system time of each process (from /proc/PID/stat; the agent's
+# includes its start-up, the peer's does not) divided by the events; peak RSS is VmHWM.
 # Wall-clock figures depend on what else runs on the machine; CPU per event and RSS much less so.
 #
 # Environment: BENCH_RUNS (5), BENCH_TIMEOUT (seconds per run, 600), FLUMENET_BIN (a flume-ng to measure instead of
@@ -50,7 +49,8 @@ BIN=""
 PIDS=()
 
 usage() {
-  sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  # The comment block at the top of this file, from its second line to the first line that is not a comment.
+  awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}" >&2
   exit 2
 }
 
@@ -124,23 +124,32 @@ free_port() {
   return 1
 }
 
-# wait_for FILE TEXT TIMEOUT_S PID [POLL_S]: polls until FILE contains TEXT; fails if PID died or time is up.
-wait_for() {
-  local file=$1 text=$2 timeout=$3 pid=$4 poll=${5:-0.05}
-  local deadline=$(( $(date +%s) + timeout ))
-  until grep -qF -- "$text" "$file" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "process $pid exited while waiting for '$text'; log $file:" >&2
-      tail -n 30 "$file" >&2
-      return 1
-    fi
-    if (( $(date +%s) >= deadline )); then
-      echo "timed out after ${timeout}s waiting for '$text' in $file" >&2
-      tail -n 30 "$file" >&2
+# wait_until TIMEOUT_S PIDS POLL_S LOGS WHAT COMMAND...: polls until COMMAND succeeds; fails, showing the end of each
+# of LOGS (space-separated), if one of PIDS (space-separated) died or time is up.
+wait_until() {
+  local timeout=$1 pids=$2 poll=$3 logs=$4 what=$5
+  shift 5
+  local deadline=$(( $(date +%s) + timeout )) pid log failure=""
+  until "$@"; do
+    for pid in $pids; do
+      kill -0 "$pid" 2>/dev/null || failure="process $pid exited while waiting for $what"
+    done
+    (( $(date +%s) < deadline )) || failure="timed out after ${timeout}s waiting for $what"
+    if [[ -n "$failure" ]]; then
+      echo "$failure" >&2
+      for log in $logs; do
+        echo "--- $log:" >&2
+        tail -n 30 "$log" >&2
+      done
       return 1
     fi
     sleep "$poll"
   done
+}
+
+# wait_for FILE TEXT TIMEOUT_S PID [POLL_S]: polls until FILE contains TEXT; fails if PID died or time is up.
+wait_for() {
+  wait_until "$3" "$4" "${5:-0.05}" "$1" "'$2' in $1" grep -sqF -- "$2" "$1"
 }
 
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
@@ -198,10 +207,14 @@ stats() {
 # Each run appends "key value" lines to $WORK/results; report KEY LABEL FORMAT prints the summary of one key.
 record() { echo "$1 $2" >>"$WORK/results"; }
 
+values() { awk -v k="$1" '$1 == k { print $2 }' "$WORK/results"; } # KEY -> the recorded values, one a line
+
 report() {
   local key=$1 label=$2 fmt=$3
-  printf "  %-34s %s\n" "$label" "$(awk -v k="$key" '$1 == k { print $2 }' "$WORK/results" | stats "$fmt")"
+  printf "  %-34s %s\n" "$label" "$(values "$key" | stats "$fmt")"
 }
+
+median() { values "$1" | stats "%.3f" | cut -d' ' -f1; } # KEY -> the median of the recorded values
 
 # run_case TITLE FUNCTION ARGS...: runs FUNCTION ARGS RUNS times (each run records its figures), shows progress.
 run_case() {
@@ -219,38 +232,46 @@ run_case() {
 
 note() { echo "$*" >>"$WORK/notes"; }
 
-collector_conf() { # PORT SINK_LINES -> collector properties on stdout
+
+# Properties of one agent named a1 with source r1 -> channel c1 -> sink k1 on stdout; each argument is the lines of one
+# component (type and settings). The channel is a memory channel of 100000 events unless CHANNEL_LINES is given.
+MEMORY_CHANNEL="a1.channels.c1.type = memory
+a1.channels.c1.capacity = 100000"
+
+agent_conf() { # SOURCE_LINES SINK_LINES [CHANNEL_LINES]
   cat <<CONF
 a1.sources = r1
 a1.channels = c1
 a1.sinks = k1
-a1.sources.r1.type = avro
-a1.sources.r1.bind = 127.0.0.1
-a1.sources.r1.port = $1
 a1.sources.r1.channels = c1
-a1.channels.c1.type = memory
-a1.channels.c1.capacity = 100000
+$1
+${3:-$MEMORY_CHANNEL}
 a1.channels.c1.transactionCapacity = 1000
 a1.sinks.k1.channel = c1
 $2
 CONF
 }
 
-agent_conf() { # PORT SOURCE_LINES -> agent properties on stdout
+collector_conf() { # PORT SINK_LINES -> collector properties: avro source on 127.0.0.1:PORT -> memory -> the sink
+  agent_conf "a1.sources.r1.type = avro
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = $1" "$2"
+}
+
+avro_sink() { # PORT -> an avro sink to 127.0.0.1:PORT, batch 1000
   cat <<CONF
-a1.sources = r1
-a1.channels = c1
-a1.sinks = k1
-a1.sources.r1.channels = c1
-$2
-a1.channels.c1.type = memory
-a1.channels.c1.capacity = 100000
-a1.channels.c1.transactionCapacity = 1000
 a1.sinks.k1.type = avro
 a1.sinks.k1.hostname = 127.0.0.1
 a1.sinks.k1.port = $1
 a1.sinks.k1.batch-size = 1000
-a1.sinks.k1.channel = c1
+CONF
+}
+
+exec_source() { # FILE -> an exec source running `cat FILE`, batch 1000
+  cat <<CONF
+a1.sources.r1.type = exec
+a1.sources.r1.command = cat $1
+a1.sources.r1.batchSize = 1000
 CONF
 }
 
@@ -265,77 +286,97 @@ input_file() { # EVENTS -> path of a file of EVENTS lines of BODY_BYTES bytes (m
   echo "$f"
 }
 
-# run_pipeline EVENTS SOURCE_LINES: one run of agent -> collector (null sink); records throughput, CPU, RSS.
-run_pipeline() {
-  local events=$1 source_lines=$2
-  local port
-  port=$(free_port)
-  collector_conf "$port" "a1.sinks.k1.type = null
-a1.sinks.k1.batchSize = 1000
-a1.sinks.k1.logEveryNEvents = $events" >"$WORK/collector.properties"
-  agent_conf "$port" "$source_lines" >"$WORK/agent.properties"
+show_warnings() { # LOG...: the first WARN/ERROR lines of the logs, if any
+  if grep -qsE "\[(WARN|ERROR) " "$@"; then
+    echo "  warnings/errors logged during the run:"
+    grep -hsE "\[(WARN|ERROR) " "$@" | head -n 5 | sed 's/^/    /'
+  fi
+}
 
-  start_agent "$WORK/collector.properties" "$WORK/collector.log"
-  local collector=$STARTED_PID
-  wait_for "$WORK/collector.log" "Avro source r1 started." 60 "$collector"
-  local c0
-  c0=$(cpu_s "$collector")
+# measure_run EVENTS PEER_PID PEER_LOG POLL_S DONE_COMMAND...: launches the agent of $WORK/agent.properties, polls
+# every POLL_S until DONE_COMMAND succeeds (every event arrived at the peer), then records throughput, CPU per event and peak RSS of the
+# agent and of the peer (whose CPU counts from the agent's launch), stops both and notes the run.
+measure_run() {
+  local events=$1 peer=$2 peer_log=$3 poll=$4
+  shift 4
+  local p0
+  p0=$(cpu_s "$peer")
 
   local start end
   start=$(now_ns)
   start_agent "$WORK/agent.properties" "$WORK/agent.log"
   local agent=$STARTED_PID
-  wait_for "$WORK/collector.log" "Null sink k1 successful processed $events events." "$TIMEOUT" "$collector" 0.02
+  wait_until "$TIMEOUT" "$agent $peer" "$poll" "$WORK/agent.log $peer_log" "all $events events at the peer" "$@"
   end=$(now_ns)
 
-  local s ac cc ah ch asplit csplit actx cctx athreads
+  local s ac pc ah ph asplit psplit actx pctx athreads
   s=$(awk -v ns=$(( end - start )) 'BEGIN { printf "%.3f", ns / 1e9 }')
-  ac=$(cpu_s "$agent"); cc=$(cpu_s "$collector")
-  ah=$(hwm_kb "$agent"); ch=$(hwm_kb "$collector")
-  asplit=$(cpu_us_sys "$agent"); csplit=$(cpu_us_sys "$collector")
-  actx=$(ctx_switches "$agent"); cctx=$(ctx_switches "$collector")
+  ac=$(cpu_s "$agent"); pc=$(cpu_s "$peer")
+  ah=$(hwm_kb "$agent"); ph=$(hwm_kb "$peer")
+  asplit=$(cpu_us_sys "$agent"); psplit=$(cpu_us_sys "$peer")
+  actx=$(ctx_switches "$agent"); pctx=$(ctx_switches "$peer")
   athreads=$(top_threads "$agent")
   stop_pid "$agent"
-  stop_pid "$collector"
-  if grep -qE "\[(WARN|ERROR) " "$WORK/agent.log" "$WORK/collector.log"; then
-    echo "  warnings/errors logged during the run:"
-    grep -hE "\[(WARN|ERROR) " "$WORK/agent.log" "$WORK/collector.log" | head -n 5 | sed 's/^/    /'
-  fi
+  stop_pid "$peer"
+  show_warnings "$WORK/agent.log" "$peer_log"
 
-  awk -v n="$events" -v s="$s" -v ac="$ac" -v cc="$cc" -v c0="$c0" -v ah="$ah" -v ch="$ch" 'BEGIN {
-    printf "eps %.0f\nwall %.3f\nagent_us %.3f\ncollector_us %.3f\nagent_mb %.1f\ncollector_mb %.1f\n",
-      n / s, s, ac * 1e6 / n, (cc - c0) * 1e6 / n, ah / 1024, ch / 1024 }' >>"$WORK/results"
-  note "$(awk -v n="$events" -v s="$s" 'BEGIN { printf "%.0f ev/s", n / s }') in ${s}s; agent CPU ${ac}s (user/sys ${asplit/ /\/}, ctx vol/invol ${actx/ /\/}), collector CPU $(awk -v a="$cc" -v b="$c0" 'BEGIN { printf "%.2f", a - b }')s (user/sys ${csplit/ /\/}, ctx ${cctx/ /\/}); RSS ${ah}/${ch} kB; agent threads: ${athreads%, }"
+  awk -v n="$events" -v s="$s" -v ac="$ac" -v pc="$pc" -v p0="$p0" -v ah="$ah" -v ph="$ph" 'BEGIN {
+    printf "eps %.0f\nwall %.3f\nagent_us %.3f\npeer_us %.3f\nagent_mb %.1f\npeer_mb %.1f\n",
+      n / s, s, ac * 1e6 / n, (pc - p0) * 1e6 / n, ah / 1024, ph / 1024 }' >>"$WORK/results"
+  note "$(awk -v n="$events" -v s="$s" 'BEGIN { printf "%.0f ev/s", n / s }') in ${s}s; agent CPU ${ac}s (user/sys ${asplit/ /\/}, ctx vol/invol ${actx/ /\/}), peer CPU $(awk -v a="$pc" -v b="$p0" 'BEGIN { printf "%.2f", a - b }')s (user/sys ${psplit/ /\/}, ctx ${pctx/ /\/}); RSS ${ah}/${ph} kB; agent threads: ${athreads%, }"
 }
 
-pipeline_report() {
+null_sink_done() { grep -qF "Null sink k1 successful processed $1 events." "$WORK/collector.log"; } # EVENTS
+
+# run_pipeline EVENTS SOURCE_LINES [CHANNEL_LINES]: one run of agent (source -> channel -> avro sink) -> collector
+# (avro -> memory -> null sink); records throughput, CPU, RSS.
+run_pipeline() {
+  local events=$1 source_lines=$2 channel_lines=${3:-}
+  local port
+  port=$(free_port)
+  collector_conf "$port" "a1.sinks.k1.type = null
+a1.sinks.k1.batchSize = 1000
+a1.sinks.k1.logEveryNEvents = $events" >"$WORK/collector.properties"
+  agent_conf "$source_lines" "$(avro_sink "$port")" "$channel_lines" >"$WORK/agent.properties"
+
+  start_agent "$WORK/collector.properties" "$WORK/collector.log"
+  local collector=$STARTED_PID
+  wait_for "$WORK/collector.log" "Avro source r1 started." 60 "$collector"
+  measure_run "$events" "$collector" "$WORK/collector.log" 0.02 null_sink_done "$events"
+}
+
+pipeline_report() { # [PEER]: the peer's name in the labels (collector)
+  local peer=${1:-collector}
   report eps "throughput (events/s)" "%.0f"
   report wall "wall time (s)" "%.2f"
   report agent_us "agent CPU per event (us)" "%.3f"
-  report collector_us "collector CPU per event (us)" "%.3f"
+  report peer_us "$peer CPU per event (us)" "%.3f"
   report agent_mb "agent peak RSS (MiB)" "%.1f"
-  report collector_mb "collector peak RSS (MiB)" "%.1f"
+  report peer_mb "$peer peak RSS (MiB)" "%.1f"
+}
+
+events_arg() { # ARG DEFAULT -> the number of events (a positive integer) or the usage
+  local n=${1:-$2}
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || usage
+  echo "$n"
 }
 
 # ------------------------------------------------------------------------------------------------------------ cases
 
 bench_avro() {
-  local events=${1:-5000000}
-  [[ "$events" =~ ^[1-9][0-9]*$ ]] || usage
-  local input
+  local events input
+  events=$(events_arg "${1:-}" 5000000)
   input=$(input_file "$events")
   run_case "exec cat, $events x $BODY_BYTES-byte lines -> memory -> avro -> collector (avro -> memory -> null)" \
-    run_pipeline "$events" "a1.sources.r1.type = exec
-a1.sources.r1.command = cat $input
-a1.sources.r1.batchSize = 1000"
+    run_pipeline "$events" "$(exec_source "$input")"
   pipeline_report
 }
 
 bench_exec1m() { bench_avro "${1:-1000000}"; }
 
 bench_seq() {
-  local events=${1:-5000000}
-  [[ "$events" =~ ^[1-9][0-9]*$ ]] || usage
+  local events
+  events=$(events_arg "${1:-}" 5000000)
   run_case "seq, $events events -> memory -> avro -> collector (avro -> memory -> null)" \
     run_pipeline "$events" "a1.sources.r1.type = seq
 a1.sources.r1.totalEvents = $events
@@ -347,8 +388,8 @@ run_first() {
   local port
   port=$(free_port)
   collector_conf "$port" "a1.sinks.k1.type = logger" >"$WORK/collector.properties"
-  agent_conf "$port" "a1.sources.r1.type = seq
-a1.sources.r1.totalEvents = 1" >"$WORK/agent.properties"
+  agent_conf "a1.sources.r1.type = seq
+a1.sources.r1.totalEvents = 1" "$(avro_sink "$port")" >"$WORK/agent.properties"
   start_agent "$WORK/collector.properties" "$WORK/collector.log"
   local collector=$STARTED_PID
   wait_for "$WORK/collector.log" "Avro source r1 started." 60 "$collector"
@@ -418,344 +459,137 @@ bench_micro() {
     --artifacts "$ROOT/artifacts/benchmarks" "${args[@]}"
 }
 
-# ----------------------------------------------------------------- file channel, TAILDIR and Kafka cases
-
 # --- filechannel: memory vs file channel on the avro pipeline, then RSS with a large backlog on disk ---------------
-fc_agent_conf() { # fc_agent_conf FILE CHANNEL_TYPE INPUT PORT DIR
-  local file=$1 type=$2 input=$3 port=$4 dir=$5
-  {
-    echo "a1.sources = r1"
-    echo "a1.channels = c1"
-    echo "a1.sinks = k1"
-    echo "a1.sources.r1.type = exec"
-    echo "a1.sources.r1.command = cat $input"
-    echo "a1.sources.r1.batchSize = 1000"
-    echo "a1.sources.r1.channels = c1"
-    echo "a1.channels.c1.type = $type"
-    if [[ "$type" == file ]]; then
-      echo "a1.channels.c1.checkpointDir = $dir/checkpoint"
-      echo "a1.channels.c1.dataDirs = $dir/data"
-      echo "a1.channels.c1.capacity = 10000000"
-      echo "a1.channels.c1.minimumRequiredSpace = 1048576"
-      [[ -n "${FC_PROPS:-}" ]] && printf '%s\n' "$FC_PROPS" | sed 's/^/a1.channels.c1./'
-    else
-      echo "a1.channels.c1.capacity = 100000"
-    fi
-    echo "a1.channels.c1.transactionCapacity = 1000"
-    echo "a1.sinks.k1.type = avro"
-    echo "a1.sinks.k1.hostname = 127.0.0.1"
-    echo "a1.sinks.k1.port = $port"
-    echo "a1.sinks.k1.batch-size = 1000"
-    echo "a1.sinks.k1.channel = c1"
-  } >"$file"
-}
 
-# median / min / max of the numbers on stdin
-fc_stats() { sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f %.0f %.0f\n", m, v[1], v[NR] }'; }
-
-bench_filechannel() {
-  local events=${1:-1000000} runs=${2:-3} queued=${3:-5000000}
-  [[ "$events" =~ ^[1-9][0-9]*$ && "$runs" =~ ^[0-9]+$ && "$queued" =~ ^[0-9]+$ ]] || usage
-  local timeout=${BENCH_TIMEOUT:-600}
-  local bin_dir="$ROOT/artifacts/bench-bin"
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/flumenet-bench.XXXXXX")
-  local work=$WORK
-  COLLECTOR_PID=""
-  AGENT_PID=""
-  trap 'stop_pid "${AGENT_PID:-}" 2>/dev/null || true; stop_pid "${COLLECTOR_PID:-}" 2>/dev/null || true; rm -rf "${WORK:-}"' EXIT
-
-  echo "publishing Release flume-ng to $bin_dir ..."
-  dotnet publish "$ROOT/src/FlumeNet.Agent" -c Release -o "$bin_dir" --nologo -v q >"$work/publish.log" 2>&1 \
-    || { cat "$work/publish.log" >&2; exit 1; }
-  local bin="$bin_dir/flume-ng"
-  local line
-  line=$(printf "%0${BODY_BYTES}d" 0)
-  { yes "$line" || true; } | head -n "$events" >"$work/input.txt"
-
-  local type run port start end results=()
-  local types=${FC_TYPES:-memory file}
-  (( runs > 0 )) || types=""
-  for type in $types; do
-    : >"$work/$type.results"
-    for run in $(seq 1 "$runs"); do
-      port=$(free_port)
-      cat >"$work/collector.properties" <<CONF
-a1.sources = r1
-a1.channels = c1
-a1.sinks = k1
-a1.sources.r1.type = avro
-a1.sources.r1.bind = 127.0.0.1
-a1.sources.r1.port = $port
-a1.sources.r1.channels = c1
-a1.channels.c1.type = memory
-a1.channels.c1.capacity = 100000
-a1.channels.c1.transactionCapacity = 1000
-a1.sinks.k1.type = null
-a1.sinks.k1.batchSize = 1000
-a1.sinks.k1.logEveryNEvents = $events
-a1.sinks.k1.channel = c1
+channel_lines() { # TYPE -> a memory channel, or a file channel in $WORK/fc (plus the FC_PROPS lines)
+  if [[ "$1" == file ]]; then
+    cat <<CONF
+a1.channels.c1.type = file
+a1.channels.c1.checkpointDir = $WORK/fc/checkpoint
+a1.channels.c1.dataDirs = $WORK/fc/data
+a1.channels.c1.capacity = 10000000
+a1.channels.c1.minimumRequiredSpace = 1048576
 CONF
-      rm -rf "$work/fc"
-      fc_agent_conf "$work/agent.properties" "$type" "$work/input.txt" "$port" "$work/fc"
-      "$bin" agent --conf-file "$work/collector.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
-        >"$work/collector.log" 2>&1 &
-      COLLECTOR_PID=$!
-      wait_for "$work/collector.log" "Avro source r1 started." 60 "$COLLECTOR_PID"
-      start=$(now_ns)
-      "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
-        >"$work/agent.log" 2>&1 &
-      AGENT_PID=$!
-      wait_for "$work/collector.log" "Null sink k1 successful processed $events events." "$timeout" "$COLLECTOR_PID"
-      end=$(now_ns)
-      # events/s  agent-cpu-us-per-event  agent-peak-rss-MiB
-      awk -v n="$events" -v ns=$(( end - start )) -v c="$(cpu_s "$AGENT_PID")" -v h="$(hwm_kb "$AGENT_PID")" \
-        'BEGIN { printf "%.0f %.3f %.1f\n", n / (ns / 1e9), c * 1e6 / n, h / 1024 }' >>"$work/$type.results"
-      if grep -qE "\[(WARN|ERROR) " "$work/agent.log"; then
-        echo "  ($type run $run) warnings/errors:"; grep -hE "\[(WARN|ERROR) " "$work/agent.log" | head -n 5
-      fi
-      stop_pid "$AGENT_PID"
-      stop_pid "$COLLECTOR_PID"
-      echo "  $type run $run: $(tail -n 1 "$work/$type.results" | awk '{ printf "%d events/s, %.2f us agent CPU/event, peak RSS %.1f MiB", $1, $2, $3 }')"
-    done
-  done
-
-  local loadavg
-  loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
-  [[ -n "$types" ]] && echo "exec cat $events x $BODY_BYTES B -> <channel> -> avro sink (batch 1000) -> collector -> null; $runs runs each; load average now $loadavg on $(nproc) cores"
-  local mem_med=0 file_med=0
-  for type in $types; do
-    read -r med lo hi < <(cut -d' ' -f1 "$work/$type.results" | fc_stats)
-    read -r cmed _ _ < <(cut -d' ' -f2 "$work/$type.results" | awk '{ printf "%d\n", $1 * 1000 }' | fc_stats)
-    read -r rmed _ rhi < <(cut -d' ' -f3 "$work/$type.results" | fc_stats)
-    printf "  %-7s channel: median %8d events/s (min %d, max %d), agent CPU %.2f us/event (median), peak RSS median %d MiB (max %d)\n" \
-      "$type" "$med" "$lo" "$hi" "$(awk -v c="$cmed" 'BEGIN { print c / 1000 }')" "$rmed" "$rhi"
-    [[ "$type" == memory ]] && mem_med=$med || file_med=$med
-  done
-  (( mem_med > 0 && file_med > 0 )) && awk -v f="$file_med" -v m="$mem_med" 'BEGIN { printf "  file / memory: %.2f\n", f / m }'
-
-  if (( queued > 0 )); then
-    echo "filling a file channel with $queued events (sink pointed at a closed port) ..."
-    { yes "$line" || true; } | head -n "$queued" >"$work/input.txt"
-    rm -rf "$work/fc"
-    fc_agent_conf "$work/agent.properties" file "$work/input.txt" "$(free_port)" "$work/fc"
-    "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
-      >"$work/agent.log" 2>&1 &
-    AGENT_PID=$!
-    wait_for "$work/agent.log" "exited with 0" "$timeout" "$AGENT_PID"
-    sleep 2
-    local rss hwm disk
-    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$AGENT_PID/status")
-    hwm=$(hwm_kb "$AGENT_PID")
-    disk=$(du -sm "$work/fc/data" | cut -f1)
-    stop_pid "$AGENT_PID"
-    echo "  $queued events queued ($disk MB of data files): agent RSS $(( rss / 1024 )) MiB, peak $(( hwm / 1024 )) MiB"
-    echo "  restarting on that backlog (replay) ..."
-    start=$(now_ns)
-    "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
-      >"$work/agent2.log" 2>&1 &
-    AGENT_PID=$!
-    wait_for "$work/agent2.log" "Queue Size after replay" "$timeout" "$AGENT_PID"
-    end=$(now_ns)
-    echo "  $(grep -o 'Queue Size after replay.*' "$work/agent2.log" | head -n 1), agent start to replayed $(( (end - start) / 1000000 )) ms"
-    stop_pid "$AGENT_PID"
+    if [[ -n "${FC_PROPS:-}" ]]; then printf '%s\n' "$FC_PROPS" | sed 's/^/a1.channels.c1./'; fi
+  else
+    echo "$MEMORY_CHANNEL"
   fi
 }
 
-# One TAILDIR run over $work/logs/app.log; prints "events_per_s agent_cpu_s collector_cpu_s agent_hwm_kb".
-taildir_run() {
-  local bin=$1 work=$2 events=$3 timeout=$4 port
-  port=$(free_port)
-  rm -f "$work/taildir_position.json" "$work/collector.log" "$work/agent.log"
-  cat >"$work/collector.properties" <<CONF
-a1.sources = r1
-a1.channels = c1
-a1.sinks = k1
-a1.sources.r1.type = avro
-a1.sources.r1.bind = 127.0.0.1
-a1.sources.r1.port = $port
-a1.sources.r1.channels = c1
-a1.channels.c1.type = memory
-a1.channels.c1.capacity = ${TAILDIR_CAPACITY:-10000}
-a1.channels.c1.transactionCapacity = 1000
-a1.sinks.k1.type = null
-a1.sinks.k1.batchSize = 1000
-a1.sinks.k1.logEveryNEvents = $events
-a1.sinks.k1.channel = c1
-CONF
-  cat >"$work/agent.properties" <<CONF
-a1.sources = r1
-a1.channels = c1
-a1.sinks = k1
-a1.sources.r1.type = TAILDIR
-a1.sources.r1.filegroups = f1
-a1.sources.r1.filegroups.f1 = $work/logs/app\.log
-a1.sources.r1.positionFile = $work/taildir_position.json
-a1.sources.r1.batchSize = 1000
-a1.sources.r1.channels = c1
-a1.channels.c1.type = memory
-a1.channels.c1.capacity = ${TAILDIR_CAPACITY:-10000}
-a1.channels.c1.transactionCapacity = 1000
-a1.sinks.k1.type = avro
-a1.sinks.k1.hostname = 127.0.0.1
-a1.sinks.k1.port = $port
-a1.sinks.k1.batch-size = 1000
-a1.sinks.k1.channel = c1
-CONF
-  "$bin" agent --conf-file "$work/collector.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
-    >"$work/collector.log" 2>&1 &
-  COLLECTOR_PID=$!
-  wait_for "$work/collector.log" "Avro source r1 started." 60 "$COLLECTOR_PID" >&2
+run_channel() { # TYPE EVENTS INPUT: one avro pipeline run with a fresh channel of TYPE
+  rm -rf "$WORK/fc"
+  run_pipeline "$2" "$(exec_source "$3")" "$(channel_lines "$1")"
+}
+
+# QUEUED events into a file channel whose avro sink has no peer; the agent's RSS once the exec source has put them all,
+# then the replay time of a restart on that backlog.
+file_channel_backlog() {
+  local queued=$1 input
+  input=$(input_file "$queued")
+  echo
+  echo "== $queued x $BODY_BYTES-byte events queued in a file channel (exec cat -> file -> avro sink with no peer)"
+  rm -rf "$WORK/fc"
+  agent_conf "$(exec_source "$input")" "$(avro_sink "$(free_port)")" "$(channel_lines file)" >"$WORK/agent.properties"
+  start_agent "$WORK/agent.properties" "$WORK/agent.log"
+  local agent=$STARTED_PID
+  wait_for "$WORK/agent.log" "exited with 0" "$TIMEOUT" "$agent"
+  sleep 2 # the last batch's commit and the checkpoint settle
+  local rss hwm disk
+  rss=$(rss_kb "$agent"); hwm=$(hwm_kb "$agent")
+  disk=$(du -sm "$WORK/fc/data" | cut -f1)
+  stop_pid "$agent"
+  printf "  %-34s %s\n" "data files (MB)" "$disk"
+  printf "  %-34s %.1f\n" "agent RSS, all queued (MiB)" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
+  printf "  %-34s %.1f\n" "agent peak RSS (MiB)" "$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')"
+
   local start end
   start=$(now_ns)
-  "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
-    >"$work/agent.log" 2>&1 &
-  AGENT_PID=$!
-  wait_for "$work/collector.log" "Null sink k1 successful processed $events events." "$timeout" "$COLLECTOR_PID" >&2
+  start_agent "$WORK/agent.properties" "$WORK/agent-replay.log"
+  agent=$STARTED_PID
+  wait_for "$WORK/agent-replay.log" "Queue Size after replay" "$TIMEOUT" "$agent"
   end=$(now_ns)
-  local ac cc ah
-  ac=$(cpu_s "$AGENT_PID"); cc=$(cpu_s "$COLLECTOR_PID"); ah=$(hwm_kb "$AGENT_PID")
-  if [[ -n ${BENCH_THREADS:-} ]]; then
-    { echo "busiest agent threads (CPU):"; top_threads "$AGENT_PID"; echo "busiest collector threads (CPU):"; top_threads "$COLLECTOR_PID"; } >&2
+  stop_pid "$agent"
+  printf "  %-34s %d (%s)\n" "restart to replayed (ms)" $(( (end - start) / 1000000 )) \
+    "$(grep -o 'Queue Size after replay.*' "$WORK/agent-replay.log" | head -n 1)"
+}
+
+bench_filechannel() {
+  local events input type queued=${FC_QUEUED:-5000000}
+  events=$(events_arg "${1:-}" 1000000)
+  [[ "$queued" =~ ^[0-9]+$ ]] || { echo "FC_QUEUED must be a number of events" >&2; exit 2; }
+  input=$(input_file "$events")
+  local -A medians=()
+  for type in ${FC_TYPES:-memory file}; do
+    run_case "exec cat, $events x $BODY_BYTES-byte lines -> $type channel -> avro -> collector (avro -> memory -> null)" \
+      run_channel "$type" "$events" "$input"
+    pipeline_report
+    medians[$type]=$(median eps)
+  done
+  if [[ -n "${medians[memory]:-}" && -n "${medians[file]:-}" ]]; then
+    printf "  %-34s %.2f\n" "file / memory (median events/s)" "$(awk -v f="${medians[file]}" -v m="${medians[memory]}" 'BEGIN { print f / m }')"
   fi
-  if grep -qE "\[(WARN|ERROR) " "$work/agent.log"; then
-    grep -hE "\[(WARN|ERROR) " "$work/agent.log" | grep -v "Position file" | head -n 5 >&2 || true
-  fi
-  stop_pid "$AGENT_PID"
-  stop_pid "$COLLECTOR_PID"
-  awk -v n="$events" -v ns=$(( end - start )) -v ac="$ac" -v cc="$cc" -v ah="$ah" 'BEGIN { printf "%.0f %s %s %s\n", n / (ns / 1e9), ac, cc, ah }'
+  if (( queued > 0 )); then file_channel_backlog "$queued"; fi
+}
+
+# --- taildir: TAILDIR over one file -> avro pipeline ---------------------------------------------------------------
+
+run_taildir() { # EVENTS FILE: one run reading FILE from its start (an empty position file)
+  local events=$1 file=$2 name=${2##*/}
+  echo "[]" >"$WORK/taildir_position.json"
+  run_pipeline "$events" "a1.sources.r1.type = TAILDIR
+a1.sources.r1.filegroups = f1
+a1.sources.r1.filegroups.f1 = ${file%/*}/${name//./\\.}
+a1.sources.r1.positionFile = $WORK/taildir_position.json
+a1.sources.r1.batchSize = 1000" "a1.channels.c1.type = memory
+a1.channels.c1.capacity = ${TAILDIR_CAPACITY:-10000}"
 }
 
 bench_taildir() {
-  local events=${1:-5000000} runs=${2:-3}
-  [[ "$events" =~ ^[1-9][0-9]*$ && "$runs" =~ ^[1-9][0-9]*$ ]] || usage
-  local timeout=${BENCH_TIMEOUT:-600}
-  local bin_dir="$ROOT/artifacts/bench-bin"
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/flumenet-bench.XXXXXX")
-  local work=$WORK
-  COLLECTOR_PID=""
-  AGENT_PID=""
-  trap 'stop_pid "${AGENT_PID:-}" 2>/dev/null || true; stop_pid "${COLLECTOR_PID:-}" 2>/dev/null || true; rm -rf "${WORK:-}"' EXIT
-
-  echo "publishing Release flume-ng to $bin_dir ..."
-  dotnet publish "$ROOT/src/FlumeNet.Agent" -c Release -o "$bin_dir" --nologo -v q >"$work/publish.log" 2>&1 \
-    || { cat "$work/publish.log" >&2; exit 1; }
-  mkdir -p "$work/logs"
-  echo "generating $events lines of $BODY_BYTES bytes in logs/app.log ..."
-  local line
-  line=$(printf "%0${BODY_BYTES}d" 0)
-  { yes "$line" || true; } | head -n "$events" >"$work/logs/app.log"
-
-  local results=() r
-  for ((r = 1; r <= runs; r++)); do
-    local out
-    out=$(taildir_run "$bin_dir/flume-ng" "$work" "$events" "$timeout")
-    results+=("$out")
-    awk -v r="$r" -v n="$events" '{ printf "run %d: %8.0f events/s   agent CPU %6.2f s (%.2f us/event)   collector CPU %6.2f s   agent peak RSS %.1f MiB\n", r, $1, $2, 1e6 * $2 / n, $3, $4 / 1024 }' <<<"$out"
-  done
-  printf '%s\n' "${results[@]}" | sort -n | awk -v n="$events" -v java=372000 '{ v[NR] = $1; c[NR] = $2 } END {
-    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "median:  %.0f events/s (min %.0f, max %.0f over %d runs) = %.2fx Java Flume 1.11 (%d events/s)\n", m, v[1], v[NR], NR, m / java, java
-    printf "cores:   %d; the machine may be shared: compare medians, not single runs\n", '"$(nproc)"'
-  }'
+  local events input
+  events=$(events_arg "${1:-}" 5000000)
+  input=$(input_file "$events")
+  run_case "TAILDIR, one file of $events x $BODY_BYTES-byte lines -> memory (${TAILDIR_CAPACITY:-10000}) -> avro -> collector (avro -> memory -> null)" \
+    run_taildir "$events" "$input"
+  pipeline_report
 }
 
-# exec -> memory -> Kafka sink against librdkafka's mock cluster (a helper process); done when the topic's high
-# watermarks (read with kcat -Q) add up to the number of events.
-bench_kafka() {
-  local events=${1:-1000000}
-  [[ "$events" =~ ^[1-9][0-9]*$ ]] || usage
-  local timeout=${BENCH_TIMEOUT:-600}
-  local bin_dir="$ROOT/artifacts/bench-bin"
-  local partitions=3 topic=bench
-  command -v kcat >/dev/null 2>&1 || { echo "kcat is required (apt-get install kcat)" >&2; exit 1; }
-  KWORK=$(mktemp -d "${TMPDIR:-/tmp}/flumenet-bench-kafka.XXXXXX")
-  local work=$KWORK
-  KAGENT_PID=""
-  KMOCK_PID=""
-  trap 'stop_pid "${KAGENT_PID:-}" 2>/dev/null || true; stop_pid "${KMOCK_PID:-}" 2>/dev/null || true; rm -rf "${KWORK:-}"' EXIT
+# --- kafka: exec -> memory -> Kafka sink -> librdkafka's mock cluster ------------------------------------------------
 
-  echo "publishing Release flume-ng to $bin_dir ..."
-  dotnet publish "$ROOT/src/FlumeNet.Agent" -c Release -o "$bin_dir" --nologo -v q >"$work/publish.log" 2>&1 \
-    || { cat "$work/publish.log" >&2; exit 1; }
-  local bin="$bin_dir/flume-ng"
+KAFKA_TOPIC=bench
+KAFKA_PARTITIONS=3
 
-  echo "generating $events lines of $BODY_BYTES bytes ..."
-  local line
-  line=$(printf "%0${BODY_BYTES}d" 0)
-  { yes "$line" || true; } | head -n "$events" >"$work/input.txt"
+kafka_stored() { # SERVERS EVENTS: succeeds once the topic's high watermarks (kcat -Q) add up to EVENTS
+  local args=() p
+  for (( p = 0; p < KAFKA_PARTITIONS; p++ )); do args+=(-t "$KAFKA_TOPIC:$p:-1"); done
+  kcat -Q -b "$1" "${args[@]}" 2>/dev/null | awk -v n="$2" '{ s += $NF } END { exit !(s >= n) }'
+}
 
-  mkfifo "$work/mock.stdin"
-  "$ROOT/scripts/kafka-mock-cluster.py" 1 "$topic:$partitions" <"$work/mock.stdin" >"$work/mock.out" 2>"$work/mock.log" &
-  KMOCK_PID=$!
-  exec 7>"$work/mock.stdin" # keeps the mock cluster's stdin open until the end
-  wait_for "$work/mock.out" "127.0.0.1:" 30 "$KMOCK_PID"
+run_kafka() { # EVENTS INPUT: one run against a fresh mock cluster
+  local events=$1 input=$2
+  [[ -p "$WORK/mock.stdin" ]] || mkfifo "$WORK/mock.stdin"
+  # Opened read-write, the fifo never reaches end of file: the cluster runs until stop_pid's SIGTERM.
+  "$ROOT/scripts/kafka-mock-cluster.py" 1 "$KAFKA_TOPIC:$KAFKA_PARTITIONS" <>"$WORK/mock.stdin" >"$WORK/mock.out" 2>"$WORK/mock.log" &
+  local mock=$!
+  PIDS+=("$mock")
+  wait_for "$WORK/mock.out" "127.0.0.1:" 30 "$mock"
   local servers
-  servers=$(head -n 1 "$work/mock.out")
-
-  cat >"$work/agent.properties" <<CONF
-a1.sources = r1
-a1.channels = c1
-a1.sinks = k1
-a1.sources.r1.type = exec
-a1.sources.r1.command = cat $work/input.txt
-a1.sources.r1.batchSize = 1000
-a1.sources.r1.channels = c1
-a1.channels.c1.type = memory
-a1.channels.c1.capacity = 100000
-a1.channels.c1.transactionCapacity = 1000
-a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink
+  servers=$(head -n 1 "$WORK/mock.out")
+  agent_conf "$(exec_source "$input")" "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink
 a1.sinks.k1.kafka.bootstrap.servers = $servers
-a1.sinks.k1.kafka.topic = $topic
-a1.sinks.k1.flumeBatchSize = 1000
-a1.sinks.k1.channel = c1
-CONF
+a1.sinks.k1.kafka.topic = $KAFKA_TOPIC
+a1.sinks.k1.flumeBatchSize = 1000" >"$WORK/agent.properties"
+  # Each poll is a kcat process querying the cluster: every 0.1 s keeps that load small.
+  measure_run "$events" "$mock" "$WORK/mock.log" 0.1 kafka_stored "$servers" "$events"
+}
 
-  stored() {
-    local p total=0 n
-    for (( p = 0; p < partitions; p++ )); do
-      n=$(kcat -Q -b "$servers" -t "$topic:$p:-1" 2>/dev/null | awk '{ print $NF }')
-      total=$(( total + ${n:-0} ))
-    done
-    echo "$total"
-  }
-
-  local start end deadline
-  start=$(now_ns)
-  "$bin" agent --conf-file "$work/agent.properties" --name a1 --no-reload-conf -Dflume.root.logger=INFO,console \
-    >"$work/agent.log" 2>&1 &
-  KAGENT_PID=$!
-  deadline=$(( $(date +%s) + timeout ))
-  until (( $(stored) >= events )); do
-    kill -0 "$KAGENT_PID" 2>/dev/null || { echo "agent exited:" >&2; tail -n 30 "$work/agent.log" >&2; exit 1; }
-    (( $(date +%s) < deadline )) || { echo "timed out after ${timeout}s with $(stored) of $events stored" >&2; tail -n 30 "$work/agent.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  end=$(now_ns)
-
-  local agent_hwm agent_cpu mock_cpu agent_threads
-  agent_hwm=$(hwm_kb "$KAGENT_PID")
-  agent_cpu=$(cpu_s "$KAGENT_PID")
-  mock_cpu=$(cpu_s "$KMOCK_PID")
-  agent_threads=$(top_threads "$KAGENT_PID")
-  stop_pid "$KAGENT_PID"
-  exec 7>&-
-  stop_pid "$KMOCK_PID"
-
-  awk -v n="$events" -v b="$BODY_BYTES" -v ns=$(( end - start )) -v ah="$agent_hwm" -v ac="$agent_cpu" -v mc="$mock_cpu" -v cores="$(nproc)" 'BEGIN {
-    s = ns / 1e9
-    printf "events:            %d x %d-byte bodies -> Kafka sink (acks=1, flumeBatchSize 1000) -> mock cluster\n", n, b
-    printf "wall time:         %.2f s (agent start -> every record acknowledged and stored)\n", s
-    printf "throughput:        %.0f events/s, %.1f MB/s of bodies\n", n / s, n * b / s / 1e6
-    printf "agent     CPU:     %.2f s (%.0f%% of one core over the run), peak RSS %.1f MiB\n", ac, 100 * ac / s, ah / 1024
-    printf "mock cluster CPU:  %.2f s (the broker side, not FlumeNet)\n", mc
-    printf "cores:             %d\n", cores
-  }'
-  echo "busiest agent threads (CPU):"
-  echo "$agent_threads"
-  if grep -qE "\[(WARN|ERROR) " "$work/agent.log"; then
-    echo "warnings/errors logged during the run:"
-    grep -hE "\[(WARN|ERROR) " "$work/agent.log" | head -n 10
-  fi
+bench_kafka() {
+  local events input
+  events=$(events_arg "${1:-}" 1000000)
+  command -v kcat >/dev/null 2>&1 || { echo "kcat is required (apt-get install kcat)" >&2; exit 1; }
+  input=$(input_file "$events")
+  run_case "exec cat, $events x $BODY_BYTES-byte lines -> memory -> Kafka sink (acks=1) -> mock cluster ($KAFKA_PARTITIONS partitions)" \
+    run_kafka "$events" "$input"
+  pipeline_report "mock cluster"
 }
 
 # --------------------------------------------------------------------------------------------------------- dispatch
