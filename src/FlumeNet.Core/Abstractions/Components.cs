@@ -149,7 +149,10 @@ public interface ITransactionalCapacity
 /// </summary>
 public interface IChannelBacklog
 {
-    /// <summary>Committed events not yet taken.</summary>
+    /// <summary>
+    /// Committed events not yet taken for good: queued, or taken by a transaction still open (a sink's batch in flight,
+    /// which comes back if that transaction rolls back). A stop drains until this reaches 0.
+    /// </summary>
     long Backlog { get; }
 
     /// <summary>True when the events survive a stop of the process (a file channel), false when they die with it.</summary>

@@ -100,7 +100,17 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
 
     public int Capacity => _capacity;
 
-    long IChannelBacklog.Backlog => Size;
+    /// <summary>Queued events plus events taken by open transactions: a drain waits for in-flight batches too.</summary>
+    long IChannelBacklog.Backlog
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _slotsHeld;
+            }
+        }
+    }
 
     bool IChannelBacklog.IsDurable => false;
 

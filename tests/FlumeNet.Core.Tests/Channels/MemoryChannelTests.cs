@@ -35,6 +35,33 @@ public sealed class MemoryChannelTests
     }
 
     [Fact]
+    public void Backlog_counts_a_batch_in_flight_until_its_take_commits_and_again_after_a_rollback()
+    {
+        var ch = Memory(capacity: 10, txCapacity: 10);
+        IChannelBacklog backlog = ch;
+        PutCommit(ch, "a", "b", "c");
+
+        using (var tx = ch.BeginTransaction())
+        {
+            Assert.NotNull(tx.Take());
+            Assert.NotNull(tx.Take());
+            Assert.Equal(1, ch.Size);
+            Assert.Equal(3, backlog.Backlog); // two in flight: a stop must keep draining
+            tx.Rollback();
+        }
+
+        Assert.Equal(3, backlog.Backlog);
+        using (var tx = ch.BeginTransaction())
+        {
+            Assert.NotNull(tx.Take());
+            tx.Commit();
+        }
+
+        Assert.Equal(2, backlog.Backlog);
+        Assert.False(backlog.IsDurable);
+    }
+
+    [Fact]
     public void Full_commit_waits_keep_alive_then_fails()
     {
         var ch = Memory(capacity: 1, txCapacity: 1, keepAliveSeconds: 1);
