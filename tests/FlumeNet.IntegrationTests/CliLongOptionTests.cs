@@ -12,18 +12,7 @@ public sealed class CliLongOptionTests
     {
         using var dir = new TempDir();
         var port = Net.FreePort();
-        var conf = dir.Write("agent.properties", $"""
-            a1.sources = r1
-            a1.channels = c1
-            a1.sinks = k1
-            a1.sources.r1.type = netcat
-            a1.sources.r1.bind = 127.0.0.1
-            a1.sources.r1.port = {port}
-            a1.sources.r1.channels = c1
-            a1.channels.c1.type = memory
-            a1.sinks.k1.type = logger
-            a1.sinks.k1.channel = c1
-            """);
+        var conf = dir.Write("agent.properties", Collector.NetcatToLogger(port));
         using var agent = FlumeProcess.Start([
             "agent", "--name=a1", $"--conf-file={conf}", $"--conf={dir.Path}", "--poll-interval=5", "-Dflume.root.logger=INFO,console"], "agent with --opt=value");
         agent.WaitForLine("Created serverSocket", Long);

@@ -12,20 +12,6 @@ public sealed class ConfigFileFaultTests
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 
-    /// <summary>netcat on <paramref name="port"/> → memory → logger: a pipeline the test can feed and watch.</summary>
-    private static string Conf(int port, string extra = "") => $"""
-        a1.sources = r1
-        a1.channels = c1
-        a1.sinks = k1
-        a1.sources.r1.type = netcat
-        a1.sources.r1.bind = 127.0.0.1
-        a1.sources.r1.port = {port}
-        a1.sources.r1.channels = c1
-        a1.channels.c1.type = memory
-        a1.sinks.k1.type = logger
-        a1.sinks.k1.channel = c1
-        {extra}
-        """;
 
     /// <summary>A scratch folder the unprivileged agent can enter (a temporary folder is private to its owner).</summary>
     private static TempDir OpenDir()
@@ -60,7 +46,7 @@ public sealed class ConfigFileFaultTests
     public void Unreadable_file_at_start_is_one_error_line_and_exit_1()
     {
         using var dir = OpenDir();
-        var conf = dir.Write("agent.properties", Conf(Net.FreePort()));
+        var conf = dir.Write("agent.properties", Collector.NetcatToLogger(Net.FreePort()));
         Readable(conf, false);
         using var p = FlumeProcess.StartUnprivileged(["agent", "-n", "a1", "-f", conf, "--no-reload-conf"], "unreadable at start");
         AssertOneErrorLineAndExit1(p, $"Error: --conf-file: unable to read {conf}: permission denied");
@@ -86,7 +72,7 @@ public sealed class ConfigFileFaultTests
     {
         using var dir = OpenDir();
         var port = Net.FreePort();
-        var conf = dir.Write("agent.properties", Conf(port));
+        var conf = dir.Write("agent.properties", Collector.NetcatToLogger(port));
         Readable(conf, true);
         using var agent = StartPolling(conf, "unreadable while running");
         agent.WaitForLine("Created serverSocket", Long);
@@ -114,7 +100,7 @@ public sealed class ConfigFileFaultTests
     {
         using var dir = OpenDir();
         var port = Net.FreePort();
-        var conf = dir.Write("agent.properties", Conf(port));
+        var conf = dir.Write("agent.properties", Collector.NetcatToLogger(port));
         using var agent = StartPolling(conf, "file faults while running");
         agent.WaitForLine("Created serverSocket", Long);
 
@@ -130,7 +116,7 @@ public sealed class ConfigFileFaultTests
         AssertDelivers(agent, port, "directory-ok");
 
         Directory.Delete(conf);
-        File.WriteAllText(conf, Conf(port, "a1.sources.r1.bind = \\u12"));
+        File.WriteAllText(conf, Collector.NetcatToLogger(port, "a1.sources.r1.bind = \\u12"));
         Readable(conf, true);
         var malformed = agent.WaitForLine("\\u", Long);
         Assert.Contains("[ERROR", malformed, StringComparison.Ordinal);

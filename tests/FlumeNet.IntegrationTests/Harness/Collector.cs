@@ -5,6 +5,21 @@ public static class Collector
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary><c>a1</c>: netcat on 127.0.0.1:<paramref name="port"/> → memory → logger, a pipeline a test can feed and watch.</summary>
+    public static string NetcatToLogger(int port, string extra = "") => $"""
+        a1.sources = r1
+        a1.channels = c1
+        a1.sinks = k1
+        a1.sources.r1.type = netcat
+        a1.sources.r1.bind = 127.0.0.1
+        a1.sources.r1.port = {port}
+        a1.sources.r1.channels = c1
+        a1.channels.c1.type = memory
+        a1.sinks.k1.type = logger
+        a1.sinks.k1.channel = c1
+        {extra}
+        """;
+
     /// <summary>
     /// <c>a1</c>: avro source on 127.0.0.1:<paramref name="port"/> → memory → logger sink printing up to
     /// <paramref name="maxBytesToLog"/> body bytes per event.
