@@ -175,9 +175,10 @@ bodies() {
   grep -h 'LoggerSink.process' "$RUN_DIR/collector$1.log" 2>/dev/null | grep -o 'Event: { headers:{.*} body: .*' | awk '{print $(NF-1)}'
 }
 
-# Number of appended lines not yet printed by any collector.
+# Number of appended lines not yet printed by any collector. (Files are told apart by name, not by FNR == NR,
+# which would take appended.txt for the bodies while no collector has printed anything yet.)
 undelivered() {
-  awk 'FNR == NR { got[$1] = 1; next } !($2 in got) { n++ } END { print n + 0 }' \
+  awk 'FILENAME == ARGV[1] { got[$1] = 1; next } !($2 in got) { n++ } END { print n + 0 }' \
     <(bodies 1; bodies 2) "$RUN_DIR/appended.txt"
 }
 
