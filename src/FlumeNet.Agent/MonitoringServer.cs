@@ -74,9 +74,6 @@ internal sealed class MonitoringServer : IAsyncDisposable
         _logger = logger;
     }
 
-    /// <summary>The bound port once started.</summary>
-    public int? Port { get; private set; }
-
     /// <summary>Starts listening; a port in use or any other bind failure is one ERROR line and returns false.</summary>
     public async Task<bool> StartAsync(MonitoringOptions options, CancellationToken cancellationToken)
     {
@@ -101,7 +98,6 @@ internal sealed class MonitoringServer : IAsyncDisposable
         }
 
         _app = app;
-        Port = options.Port;
         _logger.LogInformation("Metrics server listening on {Bind}:{Port} (/metrics, /prometheus)", options.Bind, options.Port);
         return true;
     }
@@ -129,29 +125,27 @@ internal sealed class MonitoringServer : IAsyncDisposable
         var path = request.Path.Value ?? string.Empty;
         if (path.Equals("/metrics", StringComparison.OrdinalIgnoreCase))
         {
-            var body = MetricsJson.ToUtf8(_metrics.Groups());
-            response.ContentType = "application/json;charset=utf-8";
-            response.ContentLength = body.Length;
-            return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+            return SendAsync(context, MetricsJson.ToUtf8(_metrics.Groups()), "application/json;charset=utf-8");
         }
 
         if (path == "/prometheus")
         {
-            var body = Encoding.UTF8.GetBytes(PrometheusText.Write(_agent, _metrics.Groups(), ProcessStats.Current()));
-            response.ContentType = PrometheusText.ContentType;
-            response.ContentLength = body.Length;
-            return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+            return SendAsync(context, Encoding.UTF8.GetBytes(PrometheusText.Write(_agent, _metrics.Groups(), ProcessStats.Current())), PrometheusText.ContentType);
         }
 
         if (path == "/")
         {
-            var body = Encoding.UTF8.GetBytes(IndexPage);
-            response.ContentType = "text/html;charset=utf-8";
-            response.ContentLength = body.Length;
-            return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+            return SendAsync(context, Encoding.UTF8.GetBytes(IndexPage), "text/html;charset=utf-8");
         }
 
         response.StatusCode = StatusCodes.Status404NotFound;
         return Task.CompletedTask;
+    }
+
+    private static Task SendAsync(HttpContext context, byte[] body, string contentType)
+    {
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 }

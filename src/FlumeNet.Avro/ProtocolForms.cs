@@ -297,7 +297,7 @@ internal sealed class ProtocolForms
             throw new FormatException($"undefined name: {name}");
         }
 
-        AppendNamed(sb, def.Namespace is null ? DefinedName(def.Definition, null) : DefinedName(def.Definition, def.Namespace), def.Definition, seen);
+        AppendNamed(sb, DefinedName(def.Definition, def.Namespace), def.Definition, seen);
     }
 
     private void AppendNamed(StringBuilder sb, string full, JsonElement def, HashSet<string> seen)

@@ -29,8 +29,8 @@ public static class AgentConfigLoader
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // The file changed between the check and the read (deleted, made unreadable): same report as the check.
-            var file = files.Select(Path.GetFullPath).FirstOrDefault(f => Unreadable(f) is not null) ?? (ex as FileNotFoundException)?.FileName ?? "--conf-file";
-            return new ValidationResult(null, [new ConfigProblem(ProblemSeverity.Fatal, file, ReadFailure(Unreadable(file) ?? Reason(ex)))]);
+            var (file, reason) = FirstUnreadable(files) ?? ((ex as FileNotFoundException)?.FileName ?? "--conf-file", Reason(ex));
+            return new ValidationResult(null, [new ConfigProblem(ProblemSeverity.Fatal, file, ReadFailure(reason))]);
         }
 
         return AgentConfigurationBuilder.LoadAndValidate(PropertiesConfiguration.ReadEntries(root), agentName, catalog, environment);

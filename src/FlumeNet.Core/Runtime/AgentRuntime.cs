@@ -18,9 +18,9 @@ public sealed class AgentRuntime : IAsyncDisposable
     private BuiltAgent? _current;
 
     /// <param name="drain">How long running sinks may empty non-durable channels at a stop before their events are given up (default 2 s).</param>
-    public AgentRuntime(ILoggerFactory loggers, TimeProvider time, MetricsRegistry? metrics = null, TimeSpan? drain = null)
+    public AgentRuntime(ILoggerFactory loggers, TimeProvider time, TimeSpan? drain = null)
     {
-        Metrics = metrics ?? new MetricsRegistry();
+        Metrics = new MetricsRegistry();
         _drain = drain ?? TimeSpan.FromSeconds(2);
         _logger = loggers.CreateLogger("org.apache.flume.node.Application");
         _supervisor = new LifecycleSupervisor(loggers.CreateLogger("org.apache.flume.lifecycle.LifecycleSupervisor"), time);
