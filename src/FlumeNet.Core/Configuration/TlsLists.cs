@@ -80,6 +80,40 @@ internal static class TlsLists
         return result;
     }
 
+    /// <summary>
+    /// The server certificate of a component with <c>ssl = true</c>: <c>keystore</c>, <c>keystore-password</c>,
+    /// <c>keystore-type</c> (PKCS12 or PEM) and <c>keystore-key</c>, falling back to <c>-Djavax.net.ssl.keyStore*</c> and the
+    /// <c>FLUME_SSL_KEYSTORE_*</c> environment variables as Flume does. A missing or unloadable keystore is an error naming
+    /// the key; null then. <paramref name="legacyPasswordKey"/> is an older spelling of <c>keystore-password</c>.
+    /// </summary>
+    public static System.Security.Cryptography.X509Certificates.X509Certificate2? ServerCertificate(ComponentContext ctx, Runtime.BuildServices services, string? legacyPasswordKey = null)
+    {
+        var keystore = ctx.GetString("keystore") ?? Sys(services, "javax.net.ssl.keyStore", "FLUME_SSL_KEYSTORE_PATH");
+        var password = ctx.GetString("keystore-password") ?? (legacyPasswordKey is null ? null : ctx.GetString(legacyPasswordKey))
+            ?? Sys(services, "javax.net.ssl.keyStorePassword", "FLUME_SSL_KEYSTORE_PASSWORD");
+        var type = ctx.GetString("keystore-type") ?? Sys(services, "javax.net.ssl.keyStoreType", "FLUME_SSL_KEYSTORE_TYPE");
+        var keyFile = ctx.GetString("keystore-key");
+        if (string.IsNullOrWhiteSpace(keystore))
+        {
+            ctx.Error("keystore", "ssl = true needs a keystore (PKCS12 or PEM)");
+            return null;
+        }
+
+        try
+        {
+            return FlumeNet.Avro.AvroTls.LoadServerCertificate(keystore, password, type, keyFile);
+        }
+        catch (Exception ex)
+        {
+            ctx.Error(ctx.Contains("keystore-type") ? "keystore-type" : "keystore", $"cannot load {keystore}: {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>A JVM system property given with <c>-D</c>, else the environment variable Flume's scripts map it from.</summary>
+    public static string? Sys(Runtime.BuildServices services, string property, string env) =>
+        services.SystemProperties.TryGetValue(property, out var v) ? v : Environment.GetEnvironmentVariable(env);
+
     private static HashSet<string> Names(string? value) =>
         (value ?? string.Empty).Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 }

@@ -43,29 +43,7 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
 
         var compression = string.Equals(ComponentContext.JavaTrim(ctx.GetString("compression-type", "none")!), "deflate", StringComparison.OrdinalIgnoreCase)
             ? AvroCompression.Deflate : AvroCompression.None;
-        System.Security.Cryptography.X509Certificates.X509Certificate2? cert = null;
-        if (ctx.GetBool("ssl", false))
-        {
-            var keystore = ctx.GetString("keystore") ?? Sys(services, "javax.net.ssl.keyStore", "FLUME_SSL_KEYSTORE_PATH");
-            var password = ctx.GetString("keystore-password") ?? Sys(services, "javax.net.ssl.keyStorePassword", "FLUME_SSL_KEYSTORE_PASSWORD");
-            var type = ctx.GetString("keystore-type") ?? Sys(services, "javax.net.ssl.keyStoreType", "FLUME_SSL_KEYSTORE_TYPE");
-            var keyFile = ctx.GetString("keystore-key");
-            if (string.IsNullOrWhiteSpace(keystore))
-            {
-                ctx.Error("keystore", "ssl = true needs a keystore (PKCS12 or PEM)");
-            }
-            else
-            {
-                try
-                {
-                    cert = AvroTls.LoadServerCertificate(keystore, password, type, keyFile);
-                }
-                catch (Exception ex)
-                {
-                    ctx.Error("keystore", $"cannot load {keystore}: {ex.Message}");
-                }
-            }
-        }
+        var cert = ctx.GetBool("ssl", false) ? TlsLists.ServerCertificate(ctx, services) : null;
 
         var protocols = TlsLists.Protocols(ctx);
         var cipherSuites = TlsLists.CipherSuites(ctx);
@@ -228,9 +206,6 @@ internal sealed class AvroSource : SourceBase, IEventDrivenSource, IAvroSourceHa
     }
 
     private static Event AsEvent(IFlumeEvent e) => e as Event ?? new Event(e.Headers, e.Body.ToArray());
-
-    private static string? Sys(BuildServices services, string property, string env) =>
-        services.SystemProperties.TryGetValue(property, out var v) ? v : Environment.GetEnvironmentVariable(env);
 
     /// <summary>
     /// Flume's rules <c>allow|deny:ip|name:pattern</c>, comma-separated, first match decides, no match allows.

@@ -68,7 +68,7 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
 
         if (ctx.GetBool("ssl", ctx.GetBool("enableSSL", false)))
         {
-            _certificate = LoadCertificate(ctx, services);
+            _certificate = TlsLists.ServerCertificate(ctx, services, legacyPasswordKey: "keystorePassword");
             _protocols = TlsLists.Protocols(ctx, legacyExcludeKey: "excludeProtocols");
             _cipherSuites = TlsLists.CipherSuites(ctx);
         }
@@ -147,7 +147,7 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
         }
 
         _counters.Stop();
-        _logger.LogInformation("Http source {Name} stopped. Metrics: {Metrics}", Name, Syslog.SyslogSupport.Describe(_counters));
+        _logger.LogInformation("Http source {Name} stopped. Metrics: {Metrics}", Name, _counters);
     }
 
     /// <summary>One request = one transaction (spec components.md §1.7).</summary>
@@ -231,32 +231,6 @@ internal sealed class HttpSource : SourceBase, IEventDrivenSource, IMetered
         response.ContentType = "text/plain; charset=utf-8";
         return response.WriteAsync(message + "\n", Encoding.UTF8);
     }
-
-    private X509Certificate2? LoadCertificate(ComponentContext ctx, BuildServices services)
-    {
-        var keystore = ctx.GetString("keystore") ?? Sys(services, "javax.net.ssl.keyStore", "FLUME_SSL_KEYSTORE_PATH");
-        var password = ctx.GetString("keystore-password") ?? ctx.GetString("keystorePassword") ?? Sys(services, "javax.net.ssl.keyStorePassword", "FLUME_SSL_KEYSTORE_PASSWORD");
-        var type = ctx.GetString("keystore-type") ?? Sys(services, "javax.net.ssl.keyStoreType", "FLUME_SSL_KEYSTORE_TYPE");
-        var keyFile = ctx.GetString("keystore-key");
-        if (string.IsNullOrWhiteSpace(keystore))
-        {
-            ctx.Error("keystore", "ssl = true needs a keystore (PKCS12 or PEM)");
-            return null;
-        }
-
-        try
-        {
-            return AvroTls.LoadServerCertificate(keystore, password, type, keyFile);
-        }
-        catch (Exception ex) when (ex is AvroRpcException or IOException or System.Security.Cryptography.CryptographicException)
-        {
-            ctx.Error(ctx.Contains("keystore-type") ? "keystore-type" : "keystore", $"cannot load {keystore}: {ex.Message}");
-            return null;
-        }
-    }
-
-    private static string? Sys(BuildServices services, string property, string env) =>
-        services.SystemProperties.TryGetValue(property, out var v) ? v : Environment.GetEnvironmentVariable(env);
 
     /// <summary>The Kestrel application: a plain request delegate over the default HTTP context.</summary>
     private sealed class Application(RequestDelegate handler) : IHttpApplication<HttpContext>
