@@ -17,13 +17,6 @@ internal sealed class EventRing
 
     public int Count => _count;
 
-    public void AddLast(Event e)
-    {
-        EnsureRoom(1);
-        _items[Wrap(_head + _count)] = e;
-        _count++;
-    }
-
     /// <summary>Appends <paramref name="events"/> at the tail, in order.</summary>
     public void AddLast(List<Event> events)
     {

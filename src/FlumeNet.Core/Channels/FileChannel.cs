@@ -75,9 +75,9 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
 
     public FileChannelOptions Options => _options;
 
-    public CounterGroup Counters => _counter;
+    public ChannelCounter Counters => _counter;
 
-    public ChannelCounter Counter => _counter;
+    CounterGroup IMetered.Counters => _counter;
 
     public int TransactionCapacity => _options.TransactionCapacity;
 

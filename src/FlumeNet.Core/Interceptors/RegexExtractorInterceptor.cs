@@ -52,7 +52,8 @@ internal sealed class RegexExtractorInterceptor : IInterceptor
                 var datePattern = sctx.GetRequiredString("pattern");
                 var format = JodaPattern.ToDotNet(sctx, "pattern", datePattern);
                 var tz = zone ?? TimeZoneInfo.Local;
-                _serializers.Add((header, v => ParseMillis(v, format, tz, header)));
+                var hasZone = format.Contains("zzz", StringComparison.Ordinal);
+                _serializers.Add((header, v => ParseMillis(v, format, hasZone, tz, header)));
             }
             else
             {
@@ -94,9 +95,9 @@ internal sealed class RegexExtractorInterceptor : IInterceptor
         return e;
     }
 
-    private string? ParseMillis(string value, string format, TimeZoneInfo zone, string header)
+    private string? ParseMillis(string value, string format, bool hasZone, TimeZoneInfo zone, string header)
     {
-        if (format.Contains("zzz", StringComparison.Ordinal))
+        if (hasZone)
         {
             if (DateTimeOffset.TryParseExact(value, format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var withZone))
             {

@@ -130,7 +130,7 @@ internal sealed class KafkaChannel : IChannel, IChannelBacklog, IMetered
         }
 
         _counter.Stop();
-        _logger.LogInformation("Kafka channel {Name} stopped. Metrics: {Metrics}", Name, KafkaMetricsText.Format(_counter));
+        _logger.LogInformation("Kafka channel {Name} stopped. Metrics: {Metrics}", Name, _counter);
         return Task.CompletedTask;
     }
 

@@ -205,7 +205,7 @@ internal sealed class KafkaSink : SinkBase, IBatchingComponent, IMetered
         }
 
         _counter.Stop();
-        _logger.LogInformation("Kafka Sink {Name} stopped. Metrics: {Metrics}", Name, KafkaMetricsText.Format(_counter));
+        _logger.LogInformation("Kafka Sink {Name} stopped. Metrics: {Metrics}", Name, _counter);
         return Task.CompletedTask;
     }
 

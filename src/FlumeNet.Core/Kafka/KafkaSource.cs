@@ -222,7 +222,7 @@ internal sealed class KafkaSource : SourceBase, IPollableSource, IBatchingCompon
         }
 
         _counter.Stop();
-        _logger.LogInformation("Kafka Source {Name} stopped. Metrics: {Metrics}", Name, KafkaMetricsText.Format(_counter));
+        _logger.LogInformation("Kafka Source {Name} stopped. Metrics: {Metrics}", Name, _counter);
         return Task.CompletedTask;
     }
 

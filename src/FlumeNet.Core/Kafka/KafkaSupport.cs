@@ -320,10 +320,6 @@ internal sealed class KafkaFaultLog
         _servers = servers;
         _time = time;
     }
-
-    /// <summary>True after a fault was reported and before <see cref="Recovered"/> was called.</summary>
-    public bool Faulty => _faulty;
-
     public void OnError(Error e)
     {
         if (e.IsFatal)
@@ -446,11 +442,4 @@ internal static class HeaderEscapes
 
         return sb.ToString();
     }
-}
-
-/// <summary>The <c>TYPE:name{internal.key=value, …}</c> text of a counter group in Flume's stop lines.</summary>
-internal static class KafkaMetricsText
-{
-    public static string Format(CounterGroup g) =>
-        $"{g.Type}:{g.Name}{{{string.Join(", ", g.Counters.Select((c, i) => $"{c.InternalKey}={g.Get(i)}"))}}}";
 }

@@ -6,7 +6,7 @@ namespace FlumeNet.Metrics;
 /// </summary>
 public sealed class ChannelCounter : CounterGroup
 {
-    private static readonly CounterDefinition[] Definitions =
+    internal static readonly CounterDefinition[] Definitions =
     [
         new("ChannelSize", "channel.current.size"),
         new("EventPutAttemptCount", "channel.event.put.attempt"),

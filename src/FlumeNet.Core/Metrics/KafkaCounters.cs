@@ -3,7 +3,13 @@ namespace FlumeNet.Metrics;
 /// <summary>Flume's KafkaSinkCounter: the sink counters plus <c>KafkaEventSendTimer</c> (summed ms) and <c>RollbackCount</c>.</summary>
 public sealed class KafkaSinkCounter : CounterGroup
 {
-    private static readonly CounterDefinition[] Base = [.. new SinkCounter(string.Empty).Counters];
+    private static readonly CounterDefinition[] Base = SinkCounter.Definitions;
+    private static readonly int EventDrainAttemptCountIndex = Index("EventDrainAttemptCount");
+    private static readonly int EventDrainSuccessCountIndex = Index("EventDrainSuccessCount");
+    private static readonly int EventWriteFailIndex = Index("EventWriteFail");
+    private static readonly int ChannelReadFailIndex = Index("ChannelReadFail");
+    private static readonly int BatchEmptyCountIndex = Index("BatchEmptyCount");
+    private static readonly int BatchUnderflowCountIndex = Index("BatchUnderflowCount");
     private static readonly int SendTimer = Base.Length;
     private static readonly int Rollback = Base.Length + 1;
 
@@ -16,13 +22,13 @@ public sealed class KafkaSinkCounter : CounterGroup
 
     public long RollbackCount => Get(Rollback);
 
-    public void AddEventDrainAttempt(long n) => Add(Index("EventDrainAttemptCount"), n);
+    public void AddEventDrainAttempt(long n) => Add(EventDrainAttemptCountIndex, n);
 
-    public void AddEventDrainSuccess(long n) => Add(Index("EventDrainSuccessCount"), n);
+    public void AddEventDrainSuccess(long n) => Add(EventDrainSuccessCountIndex, n);
 
-    public void AddEventWriteFail() => Add(Index("EventWriteFail"), 1);
+    public void AddEventWriteFail() => Add(EventWriteFailIndex, 1);
 
-    public void AddChannelReadFail() => Add(Index("ChannelReadFail"), 1);
+    public void AddChannelReadFail() => Add(ChannelReadFailIndex, 1);
 
     public void AddSendTime(long ms) => Add(SendTimer, ms);
 
@@ -33,11 +39,11 @@ public sealed class KafkaSinkCounter : CounterGroup
     {
         if (taken == 0)
         {
-            Add(Index("BatchEmptyCount"), 1);
+            Add(BatchEmptyCountIndex, 1);
         }
         else if (taken < batchSize)
         {
-            Add(Index("BatchUnderflowCount"), 1);
+            Add(BatchUnderflowCountIndex, 1);
         }
     }
 
@@ -47,7 +53,11 @@ public sealed class KafkaSinkCounter : CounterGroup
 /// <summary>Flume's KafkaSourceCounter: the source counters plus <c>KafkaEventGetTimer</c>, <c>KafkaCommitTimer</c>, <c>KafkaEmptyCount</c>.</summary>
 public sealed class KafkaSourceCounter : CounterGroup
 {
-    private static readonly CounterDefinition[] Base = [.. new SourceCounter(string.Empty).Counters];
+    private static readonly CounterDefinition[] Base = SourceCounter.Definitions;
+    private static readonly int EventReceivedCountIndex = Index("EventReceivedCount");
+    private static readonly int EventAcceptedCountIndex = Index("EventAcceptedCount");
+    private static readonly int EventReadFailIndex = Index("EventReadFail");
+    private static readonly int ChannelWriteFailIndex = Index("ChannelWriteFail");
 
     public KafkaSourceCounter(string name, TimeProvider? time = null)
         : base("SOURCE", name, [.. Base, new("KafkaEventGetTimer", "source.kafka.event.get.time"), new("KafkaCommitTimer", "source.kafka.commit.time"), new("KafkaEmptyCount", "source.kafka.empty.count")], time)
@@ -56,13 +66,13 @@ public sealed class KafkaSourceCounter : CounterGroup
 
     public long EventAcceptedCount => Get("EventAcceptedCount");
 
-    public void AddEventReceived(long n) => Add(Index("EventReceivedCount"), n);
+    public void AddEventReceived(long n) => Add(EventReceivedCountIndex, n);
 
-    public void AddEventAccepted(long n) => Add(Index("EventAcceptedCount"), n);
+    public void AddEventAccepted(long n) => Add(EventAcceptedCountIndex, n);
 
-    public void AddEventReadFail() => Add(Index("EventReadFail"), 1);
+    public void AddEventReadFail() => Add(EventReadFailIndex, 1);
 
-    public void AddChannelWriteFail() => Add(Index("ChannelWriteFail"), 1);
+    public void AddChannelWriteFail() => Add(ChannelWriteFailIndex, 1);
 
     public void AddGetTime(long ms) => Add(Base.Length, ms);
 
@@ -79,20 +89,24 @@ public sealed class KafkaSourceCounter : CounterGroup
 /// </summary>
 public sealed class KafkaChannelCounter : CounterGroup
 {
-    private static readonly CounterDefinition[] Base = [.. new ChannelCounter(string.Empty).Counters];
+    private static readonly CounterDefinition[] Base = ChannelCounter.Definitions;
+    private static readonly int EventPutAttemptCountIndex = Index("EventPutAttemptCount");
+    private static readonly int EventPutSuccessCountIndex = Index("EventPutSuccessCount");
+    private static readonly int EventTakeAttemptCountIndex = Index("EventTakeAttemptCount");
+    private static readonly int EventTakeSuccessCountIndex = Index("EventTakeSuccessCount");
 
     public KafkaChannelCounter(string name, TimeProvider? time = null)
         : base("CHANNEL", name, [.. Base, new("KafkaEventGetTimer", "channel.kafka.event.get.time"), new("KafkaEventSendTimer", "channel.kafka.event.send.time"), new("KafkaCommitTimer", "channel.kafka.commit.time"), new("RollbackCount", "channel.rollback.count")], time)
     {
     }
 
-    public void AddPutAttempt(long n) => Add(Index("EventPutAttemptCount"), n);
+    public void AddPutAttempt(long n) => Add(EventPutAttemptCountIndex, n);
 
-    public void AddPutSuccess(long n) => Add(Index("EventPutSuccessCount"), n);
+    public void AddPutSuccess(long n) => Add(EventPutSuccessCountIndex, n);
 
-    public void AddTakeAttempt(long n) => Add(Index("EventTakeAttemptCount"), n);
+    public void AddTakeAttempt(long n) => Add(EventTakeAttemptCountIndex, n);
 
-    public void AddTakeSuccess(long n) => Add(Index("EventTakeSuccessCount"), n);
+    public void AddTakeSuccess(long n) => Add(EventTakeSuccessCountIndex, n);
 
     public void AddGetTime(long ms) => Add(Base.Length, ms);
 

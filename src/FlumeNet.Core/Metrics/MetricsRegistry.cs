@@ -5,7 +5,7 @@ namespace FlumeNet.Metrics;
 /// <summary>
 /// Every counter group of the process, by <c>Type.Name</c> (<c>SOURCE.r1</c>). A component registers its group when
 /// it is built; registering a group with the same key replaces the old one (as a JMX re-registration does).
-/// <see cref="Retain"/> drops the groups of components a reload removed. Thread-safe.
+/// <see cref="Publish"/> makes the groups of the running configuration the registered set. Thread-safe.
 /// </summary>
 public sealed class MetricsRegistry
 {
@@ -19,9 +19,6 @@ public sealed class MetricsRegistry
         _logger = loggers?.CreateLogger("org.apache.flume.instrumentation.MonitoredCounterGroup");
     }
 
-    /// <summary>A registry nobody reads (tests, tools).</summary>
-    public static MetricsRegistry Detached => new();
-
     public T Register<T>(T group)
         where T : CounterGroup
     {
@@ -32,19 +29,6 @@ public sealed class MetricsRegistry
         }
 
         return group;
-    }
-
-    /// <summary>Keeps only the groups in <paramref name="live"/> (the components of the configuration now running).</summary>
-    public void Retain(IEnumerable<CounterGroup> live)
-    {
-        var keep = live.Select(Key).ToHashSet(StringComparer.Ordinal);
-        lock (_lock)
-        {
-            foreach (var key in _groups.Keys.Where(k => !keep.Contains(k)).ToList())
-            {
-                _groups.Remove(key);
-            }
-        }
     }
 
     /// <summary>A snapshot of the registered groups, ordered by key.</summary>

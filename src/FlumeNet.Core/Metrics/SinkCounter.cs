@@ -3,7 +3,7 @@ namespace FlumeNet.Metrics;
 /// <summary>Flume's SinkCounter (<c>SINK.&lt;name&gt;</c>): connections and batches of a sink.</summary>
 public sealed class SinkCounter : CounterGroup
 {
-    private static readonly CounterDefinition[] Definitions =
+    internal static readonly CounterDefinition[] Definitions =
     [
         new("ConnectionCreatedCount", "sink.connection.creation.count"),
         new("ConnectionClosedCount", "sink.connection.closed.count"),

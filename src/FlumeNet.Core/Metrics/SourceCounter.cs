@@ -3,7 +3,7 @@ namespace FlumeNet.Metrics;
 /// <summary>Flume's SourceCounter (<c>SOURCE.&lt;name&gt;</c>): what a source received and committed.</summary>
 public sealed class SourceCounter : CounterGroup
 {
-    private static readonly CounterDefinition[] Definitions =
+    internal static readonly CounterDefinition[] Definitions =
     [
         new("EventReceivedCount", "src.events.received"),
         new("EventAcceptedCount", "src.events.accepted"),

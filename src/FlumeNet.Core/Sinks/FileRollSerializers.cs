@@ -89,8 +89,9 @@ internal sealed record FileRollSerializerSpec(string Kind, bool AppendNewline, i
                 _sb.Clear();
                 LoggerSink.AppendHeaders(_sb, e.Headers);
                 _sb.Append(' ');
-                var n = Encoding.UTF8.GetByteCount(_sb.ToString());
-                Encoding.UTF8.GetBytes(_sb.ToString(), pending.GetSpan(n));
+                var text = _sb.ToString();
+                var n = Encoding.UTF8.GetByteCount(text);
+                Encoding.UTF8.GetBytes(text, pending.GetSpan(n));
                 pending.Advance(n);
             }
 

@@ -182,7 +182,7 @@ internal sealed class RollingFileSink : SinkBase, IBatchingComponent, IMetered
             }
         }
 
-        _logger.LogInformation("RollingFile sink {Name} stopped. Event metrics: {Metrics}", Name, string.Join(", ", _counters.Attributes().Select(a => a.Key + "=" + a.Value)));
+        _logger.LogInformation("RollingFile sink {Name} stopped. Event metrics: {Metrics}", Name, _counters);
         return Task.CompletedTask;
     }
 

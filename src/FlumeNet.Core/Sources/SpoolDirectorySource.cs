@@ -207,7 +207,7 @@ internal sealed partial class SpoolDirectorySource : SourceBase, IPollableSource
         }
 
         _counter.Stop();
-        _logger.LogInformation("SpoolDir source {Name} stopped. Metrics: SOURCE:{Name}{{{Counters}}}", Name, Name, TaildirSource.MetricsText(_counter));
+        _logger.LogInformation("SpoolDir source {Name} stopped. Metrics: {Metrics}", Name, _counter);
         return Task.CompletedTask;
     }
 

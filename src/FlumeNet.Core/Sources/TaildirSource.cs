@@ -165,13 +165,9 @@ internal sealed partial class TaildirSource : SourceBase, IPollableSource, IBatc
 
         _files.Clear();
         _counter.Stop();
-        _logger.LogInformation("Taildir source {Name} stopped. Metrics: SOURCE:{Name}{{{Counters}}}", Name, Name, MetricsText(_counter));
+        _logger.LogInformation("Taildir source {Name} stopped. Metrics: {Metrics}", Name, _counter);
         return Task.CompletedTask;
     }
-
-    /// <summary>A counter group as Flume prints it when a source stops: <c>src.events.received=10, ...</c>.</summary>
-    internal static string MetricsText(CounterGroup group) =>
-        string.Join(", ", group.Counters.Select((d, i) => $"{d.InternalKey}={group.Get(i)}"));
 
     private static long Positive(ComponentContext ctx, string key, long def)
     {

@@ -176,7 +176,7 @@ public sealed class FileChannelTests : IDisposable
         Assert.Contains($"offset {damagedAt}", error.Message, StringComparison.Ordinal);
         Assert.Contains("bytes", error.Message, StringComparison.Ordinal);
         Assert.True(System.IO.File.Exists(copy + ".damaged-" + damagedAt));
-        Assert.Equal(1, reopened.Counter.Get("DamagedLogRegionCount"));
+        Assert.Equal(1, reopened.Counters.Get("DamagedLogRegionCount"));
         Assert.DoesNotContain(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("torn", StringComparison.Ordinal));
     }
 
@@ -405,7 +405,7 @@ public sealed class FileChannelTests : IDisposable
         var ch = await OpenAsync("d");
         PutCommit(ch, "a", "b", "c");
         Assert.Equal(["a", "b"], TakeCommit(ch, 2));
-        var c = ch.Counter;
+        var c = ch.Counters;
         Assert.True(c.Open);
         Assert.Equal(3, c.EventPutAttemptCount);
         Assert.Equal(3, c.EventPutSuccessCount);

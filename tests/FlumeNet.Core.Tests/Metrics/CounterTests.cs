@@ -112,12 +112,12 @@ public sealed class CounterTests
     }
 
     [Fact]
-    public void Registry_publish_replaces_the_set_and_retain_drops_the_rest()
+    public void Registry_publish_replaces_the_set()
     {
         var registry = new MetricsRegistry();
         var r1 = registry.Register(new SourceCounter("r1"));
         registry.Register(new SinkCounter("k1"));
-        registry.Retain([r1]);
+        registry.Publish([r1]);
         Assert.Equal(["SOURCE.r1"], registry.Groups().Select(g => g.Type + "." + g.Name));
 
         var c1 = new ChannelCounter("c1");

@@ -41,7 +41,6 @@ internal sealed class DataLog : IDisposable
     /// <summary>Current write position (segment id, offset). Call under <see cref="WriteLock"/>.</summary>
     public (int Segment, long Offset) Position => (_current.Id, _current.Length);
 
-    public int CurrentDirectoryIndex => _current.Id % _dataDirs.Length;
 
     /// <summary>Lists the segment files in the data directories.</summary>
     public static List<SegmentFile> ListSegments(string[] dataDirs)

@@ -149,7 +149,7 @@ internal sealed class MultiportSyslogTcpSource : SourceBase, IEventDrivenSource,
 
         _acceptors.Clear();
         _counters.Stop();
-        _logger.LogInformation("{Source} stopped. Metrics: {Metrics}", this, SyslogSupport.Describe(_counters));
+        _logger.LogInformation("{Source} stopped. Metrics: {Metrics}", this, _counters);
     }
 
     private async Task HandleAsync(TcpClient client, int port, (string Name, Encoding Decoder, Encoding Encoder) charset, CancellationToken stop)

@@ -87,6 +87,6 @@ internal abstract class SingleSocketSyslogSource : SourceBase, IEventDrivenSourc
         }
 
         SourceCounters.Stop();
-        Logger.LogInformation("Metrics: {Metrics}", SyslogSupport.Describe(SourceCounters));
+        Logger.LogInformation("Metrics: {Metrics}", SourceCounters);
     }
 }

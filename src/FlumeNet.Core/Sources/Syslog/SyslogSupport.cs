@@ -53,17 +53,6 @@ internal static class SyslogSupport
         }
     }
 
-    /// <summary>Flume's <c>Metrics: SOURCE:r1{src.events.received=…, …}</c> text of a stop line.</summary>
-    public static string Describe(CounterGroup counters)
-    {
-        var sb = new StringBuilder(counters.Type).Append(':').Append(counters.Name).Append('{');
-        for (int i = 0; i < counters.Counters.Count; i++)
-        {
-            sb.Append(i == 0 ? string.Empty : ", ").Append(counters.Counters[i].InternalKey).Append('=').Append(counters.Get(i));
-        }
-
-        return sb.Append('}').ToString();
-    }
 }
 
 /// <summary>
