@@ -102,8 +102,10 @@ setup() {
 }
 
 machine() {
-  local kind="JIT (framework-dependent)"
-  if [[ -f "${BIN%/*}/flume-ng.dll" ]]; then kind="JIT (framework-dependent, flume-ng.dll)"; else kind="native AOT"; fi
+  # A JIT build's flume-ng is the .NET host, which loads libhostfxr; a native one never names it. A stale flume-ng.dll
+  # beside a native executable says nothing about which one runs.
+  local kind="native AOT"
+  if grep -q libhostfxr "$BIN"; then kind="JIT (framework-dependent)"; fi
   echo "machine:   $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "runtime:   .NET SDK $(dotnet --version 2>/dev/null || echo '?'); binary $BIN ($kind, $(du -h "$BIN" | cut -f1))"
   echo "commit:    $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (with local changes)')"

@@ -29,6 +29,9 @@ public sealed class Event : IFlumeEvent
     /// <summary>Number of headers, without creating the dictionary.</summary>
     public int HeaderCount => _headers?.Count ?? 0;
 
+    /// <summary>The headers dictionary if one was given or created, without creating one.</summary>
+    internal IDictionary<string, string>? HeadersOrNull => _headers;
+
     /// <summary>The body as the array it arrived in (never copied).</summary>
     public byte[] BodyArray { get; }
 

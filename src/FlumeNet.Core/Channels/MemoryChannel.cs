@@ -77,7 +77,7 @@ public sealed class MemoryChannel : IReconfigurableChannel, ITransactionalCapaci
         _options = options;
         _capacity = options.Capacity;
         _byteUnitsTotal = ComputeByteUnits(options);
-        _queue = new EventRing(Math.Min(options.Capacity, 1 << 16));
+        _queue = new EventRing(Math.Min(options.Capacity, 1 << 16), options.Capacity);
     }
 
     public string Name { get; }
