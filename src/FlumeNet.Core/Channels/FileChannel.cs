@@ -33,6 +33,7 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
     private FileChannelOptions _options;
     private FileChannelOptions? _reopenWith;
     private PointerQueue _queue = new();
+    private readonly RecentPuts _recent = new(); // guarded by _lock, like _queue
     private DataLog? _log;
     private List<DirectoryLock> _locks = new();
     private Timer? _checkpointTimer;
@@ -550,8 +551,10 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
         return log;
     }
 
-    private long? TakePointer(FileTransaction tx)
+    /// <summary>The next pointer, and the event put there when it is still held in memory (else it is read back).</summary>
+    private long? TakePointer(FileTransaction tx, out Event? recent)
     {
+        recent = null;
         lock (_lock)
         {
             if (_log is null)
@@ -563,6 +566,8 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
             {
                 return null;
             }
+
+            recent = _recent.TryTake(p);
 
             _inFlight++;
             if (tx.Taken.Count == 0)
@@ -689,7 +694,9 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
                 {
                     for (var i = 0; i < putCount; i++)
                     {
-                        _queue.AddLast(PointerQueue.Pack(segment, baseOffset + offsets![i]));
+                        var pointer = PointerQueue.Pack(segment, baseOffset + offsets![i]);
+                        _queue.AddLast(pointer);
+                        _recent.Add(pointer, puts![i]);
                     }
 
                     _reserved -= putCount;
@@ -871,13 +878,13 @@ public sealed class FileChannel : IReconfigurableChannel, ITransactionalCapacity
             TakeAttempts++;
             while (true)
             {
-                var p = _channel.TakePointer(this);
+                var p = _channel.TakePointer(this, out var recent);
                 if (p is null)
                 {
                     return null;
                 }
 
-                var e = _channel.ReadTaken(this, p.Value);
+                var e = recent ?? _channel.ReadTaken(this, p.Value);
                 if (e is not null)
                 {
                     return e;

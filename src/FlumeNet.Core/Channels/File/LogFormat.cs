@@ -30,7 +30,6 @@ internal static class LogFormat
     /// <summary>Largest payload accepted when reading (an event is far smaller; guards against garbage lengths).</summary>
     public const int MaxPayload = 512 * 1024 * 1024;
 
-    private static readonly Dictionary<string, string> EmptyHeaders = new();
 
     public static string SegmentFileName(int id) => "log-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -55,24 +54,31 @@ internal static class LogFormat
     public static int WritePut(ArrayBufferWriter<byte> buffer, Event e)
     {
         var start = buffer.WrittenCount;
-        var payloadSize = 1 + VarIntSize(e.Headers.Count) + VarIntSize(e.BodyArray.Length) + e.BodyArray.Length;
-        var headers = e.Headers.Count == 0 ? null : e.Headers;
-        foreach (var (k, v) in headers ?? EmptyHeaders)
+        var headers = e.HeaderCount == 0 ? null : e.HeadersOrNull; // never creates a dictionary for a header-less event
+        var headerCount = headers?.Count ?? 0;
+        var payloadSize = 1 + VarIntSize(headerCount) + VarIntSize(e.BodyArray.Length) + e.BodyArray.Length;
+        if (headers is not null)
         {
-            var kl = Encoding.UTF8.GetByteCount(k);
-            var vl = Encoding.UTF8.GetByteCount(v);
-            payloadSize += VarIntSize(kl) + kl + VarIntSize(vl) + vl;
+            foreach (var (k, v) in headers)
+            {
+                var kl = Encoding.UTF8.GetByteCount(k);
+                var vl = Encoding.UTF8.GetByteCount(v);
+                payloadSize += VarIntSize(kl) + kl + VarIntSize(vl) + vl;
+            }
         }
 
         var span = buffer.GetSpan(FrameHeaderSize + payloadSize)[..(FrameHeaderSize + payloadSize)];
         var p = span[FrameHeaderSize..];
         p[0] = (byte)RecordType.Put;
         var pos = 1;
-        pos += WriteVarInt(p[pos..], e.Headers.Count);
-        foreach (var (k, v) in headers ?? EmptyHeaders)
+        pos += WriteVarInt(p[pos..], headerCount);
+        if (headers is not null)
         {
-            pos += WriteString(p[pos..], k);
-            pos += WriteString(p[pos..], v);
+            foreach (var (k, v) in headers)
+            {
+                pos += WriteString(p[pos..], k);
+                pos += WriteString(p[pos..], v);
+            }
         }
 
         pos += WriteVarInt(p[pos..], e.BodyArray.Length);
@@ -143,11 +149,11 @@ internal static class LogFormat
     {
         var pos = 1;
         var count = ReadVarInt(payload, ref pos);
-        var headers = new Dictionary<string, string>(count);
+        var headers = count == 0 ? null : new Dictionary<string, string>(count);
         for (var i = 0; i < count; i++)
         {
             var k = ReadString(payload, ref pos);
-            headers[k] = ReadString(payload, ref pos);
+            headers![k] = ReadString(payload, ref pos);
         }
 
         var len = ReadVarInt(payload, ref pos);
