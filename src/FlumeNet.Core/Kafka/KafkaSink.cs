@@ -209,9 +209,12 @@ internal sealed class KafkaSink : SinkBase, IBatchingComponent, IMetered
         return Task.CompletedTask;
     }
 
+    private static readonly IDictionary<string, string> NoHeaders = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
+
     private void Send(IProducer<byte[]?, byte[]> producer, Event e, InFlightBatch batch, CancellationToken cancellationToken)
     {
-        var headers = e.Headers;
+        // Read only: a header-less event is not given a dictionary of its own.
+        IDictionary<string, string> headers = e.HeadersOrNull ?? NoHeaders;
         var topic = _topic;
         if (_allowTopicOverride && headers.TryGetValue(_topicHeader, out var overridden))
         {
