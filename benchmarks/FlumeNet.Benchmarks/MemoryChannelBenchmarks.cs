@@ -4,7 +4,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FlumeNet.Benchmarks;
 
-/// <summary>One transaction putting a batch of 1,000 events, then one taking them back (what a source and a sink do per batch).</summary>
+/// <summary>
+/// One transaction putting a batch of 1,000 events, then one taking 1,000 back (what a source and a sink do per batch),
+/// with <see cref="Queued"/> events already waiting: 0 (a sink keeping up: events are held as they are) or 50,000 (a
+/// full channel: bodies go into the ring's chunks and a take copies them out).
+/// </summary>
 [MemoryDiagnoser]
 public class MemoryChannelBenchmarks
 {
@@ -16,12 +20,25 @@ public class MemoryChannelBenchmarks
     [Params(100)]
     public int BodyBytes { get; set; }
 
+    [Params(0, 50_000)]
+    public int Queued { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _channel = new MemoryChannel("c1", new MemoryChannelOptions(Capacity: 10_000, TransactionCapacity: Batch), NullLogger.Instance);
+        _channel = new MemoryChannel("c1", new MemoryChannelOptions(Capacity: 100_000, TransactionCapacity: Batch), NullLogger.Instance);
         _channel.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         _events = Enumerable.Range(0, Batch).Select(_ => new Event(new byte[BodyBytes])).ToArray();
+        for (var i = 0; i < Queued; i += Batch)
+        {
+            using var put = _channel.BeginTransaction();
+            foreach (var e in _events)
+            {
+                put.Put(e);
+            }
+
+            put.Commit();
+        }
     }
 
     [GlobalCleanup]
