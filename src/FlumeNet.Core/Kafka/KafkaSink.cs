@@ -21,6 +21,7 @@ internal sealed class KafkaSink : SinkBase, IBatchingComponent, IMetered
     public const string ClassName = "org.apache.flume.sink.kafka.KafkaSink";
     private const string DefaultTopic = "default-flume-topic";
     private static readonly TimeSpan FlushSlice = TimeSpan.FromMilliseconds(250);
+    private static readonly IDictionary<string, string> NoHeaders = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
 
     private readonly ILogger _logger;
     private readonly KafkaFaultLog _faults;
@@ -208,8 +209,6 @@ internal sealed class KafkaSink : SinkBase, IBatchingComponent, IMetered
         _logger.LogInformation("Kafka Sink {Name} stopped. Metrics: {Metrics}", Name, _counter);
         return Task.CompletedTask;
     }
-
-    private static readonly IDictionary<string, string> NoHeaders = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
 
     private void Send(IProducer<byte[]?, byte[]> producer, Event e, InFlightBatch batch, CancellationToken cancellationToken)
     {

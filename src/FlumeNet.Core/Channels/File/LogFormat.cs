@@ -30,7 +30,6 @@ internal static class LogFormat
     /// <summary>Largest payload accepted when reading (an event is far smaller; guards against garbage lengths).</summary>
     public const int MaxPayload = 512 * 1024 * 1024;
 
-
     public static string SegmentFileName(int id) => "log-" + id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public static bool TryParseSegmentFileName(string name, out int id)
