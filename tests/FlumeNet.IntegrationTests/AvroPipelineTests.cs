@@ -82,6 +82,48 @@ public sealed class AvroPipelineTests
         Assert.Equal(Enumerable.Range(0, total).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), bodies);
     }
 
+    [Fact]
+    public void A_long_queue_held_in_chunks_arrives_exactly_once_in_order_with_its_headers()
+    {
+        // 20,000 queued events: all but the first 4,096 are held as bodies in the memory channel's chunks.
+        const int total = 20_000;
+        using var dir = new TempDir();
+        var port = Net.FreePort();
+        var input = dir.Write("input.log", string.Concat(Enumerable.Range(0, total).Select(i => $"{i:D6}\n")));
+        var conf = dir.Write("agent.properties", $"""
+            a1.sources = r1
+            a1.channels = c1
+            a1.sinks = k1
+            a1.sources.r1.type = exec
+            a1.sources.r1.command = cat {input}
+            a1.sources.r1.batchSize = 1000
+            a1.sources.r1.channels = c1
+            a1.sources.r1.interceptors = i1
+            a1.sources.r1.interceptors.i1.type = static
+            a1.sources.r1.interceptors.i1.key = src
+            a1.sources.r1.interceptors.i1.value = agent-a
+            a1.channels.c1.type = memory
+            a1.channels.c1.capacity = 100000
+            a1.channels.c1.transactionCapacity = 1000
+            a1.sinks.k1.type = avro
+            a1.sinks.k1.hostname = 127.0.0.1
+            a1.sinks.k1.port = {port}
+            a1.sinks.k1.batch-size = 1000
+            a1.sinks.k1.connect-timeout = 2000
+            a1.sinks.k1.channel = c1
+            """);
+        using var agent = FlumeProcess.StartAgent(conf);
+        agent.WaitForLine($"Command [cat {input}] exited with 0", Collector.StartTimeout);
+
+        using var collector = Collector.StartLogger(dir, port, maxBytesToLog: 16);
+        Collector.WaitForBodies(collector, total, TimeSpan.FromSeconds(120));
+        StopBoth(agent, collector);
+
+        var bodies = LoggerLines.Bodies(collector.Lines);
+        Assert.Equal(Enumerable.Range(0, total).Select(i => i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)), bodies);
+        Assert.Equal(total, collector.Lines.Count(l => l.Contains("Event: { headers:{src=agent-a} body:", StringComparison.Ordinal)));
+    }
+
     /// <summary>Agent first (no more sends, so no late duplicates), then the collector; both must exit.</summary>
     internal static void StopBoth(FlumeProcess agent, FlumeProcess collector)
     {
