@@ -45,29 +45,9 @@ public sealed class AvroPipelineTests
         const int total = 500;
         using var dir = new TempDir();
         var port = Net.FreePort();
-        var input = dir.Write("input.log", string.Concat(Enumerable.Range(0, total).Select(i => $"{i}\n")));
-        var conf = dir.Write("agent.properties", $"""
-            a1.sources = r1
-            a1.channels = c1
-            a1.sinks = k1
-            a1.sources.r1.type = exec
-            a1.sources.r1.command = cat {input}
-            a1.sources.r1.batchSize = 100
-            a1.sources.r1.channels = c1
-            a1.channels.c1.type = memory
-            a1.channels.c1.capacity = 10000
-            a1.channels.c1.transactionCapacity = 1000
-            a1.sinks.k1.type = avro
-            a1.sinks.k1.hostname = 127.0.0.1
-            a1.sinks.k1.port = {port}
-            a1.sinks.k1.batch-size = 100
-            a1.sinks.k1.connect-timeout = 2000
-            a1.sinks.k1.channel = c1
-            """);
-        using var agent = FlumeProcess.StartAgent(conf);
+        using var agent = StartExecAgentWithCollectorDown(dir, Enumerable.Range(0, total).Select(i => $"{i}"), port, batch: 100, capacity: 10000);
 
-        // Every line is in the channel (the source flushes before reporting the exit) and the sink is failing.
-        agent.WaitForLine($"Command [cat {input}] exited with 0", Collector.StartTimeout);
+        // Every line is in the channel and the sink is failing.
         var failuresBefore = agent.CountLines("Connection refused");
         Retry.Until(() => agent.CountLines("Connection refused") > failuresBefore, TimeSpan.FromSeconds(30),
             () => $"the sink did not retry against the closed port:\n{agent.Tail()}");
@@ -89,31 +69,13 @@ public sealed class AvroPipelineTests
         const int total = 20_000;
         using var dir = new TempDir();
         var port = Net.FreePort();
-        var input = dir.Write("input.log", string.Concat(Enumerable.Range(0, total).Select(i => $"{i:D6}\n")));
-        var conf = dir.Write("agent.properties", $"""
-            a1.sources = r1
-            a1.channels = c1
-            a1.sinks = k1
-            a1.sources.r1.type = exec
-            a1.sources.r1.command = cat {input}
-            a1.sources.r1.batchSize = 1000
-            a1.sources.r1.channels = c1
+        using var agent = StartExecAgentWithCollectorDown(
+            dir, Enumerable.Range(0, total).Select(i => $"{i:D6}"), port, batch: 1000, capacity: 100000, sourceProperties: """
             a1.sources.r1.interceptors = i1
             a1.sources.r1.interceptors.i1.type = static
             a1.sources.r1.interceptors.i1.key = src
             a1.sources.r1.interceptors.i1.value = agent-a
-            a1.channels.c1.type = memory
-            a1.channels.c1.capacity = 100000
-            a1.channels.c1.transactionCapacity = 1000
-            a1.sinks.k1.type = avro
-            a1.sinks.k1.hostname = 127.0.0.1
-            a1.sinks.k1.port = {port}
-            a1.sinks.k1.batch-size = 1000
-            a1.sinks.k1.connect-timeout = 2000
-            a1.sinks.k1.channel = c1
             """);
-        using var agent = FlumeProcess.StartAgent(conf);
-        agent.WaitForLine($"Command [cat {input}] exited with 0", Collector.StartTimeout);
 
         using var collector = Collector.StartLogger(dir, port, maxBytesToLog: 16);
         Collector.WaitForBodies(collector, total, TimeSpan.FromSeconds(120));
@@ -122,6 +84,46 @@ public sealed class AvroPipelineTests
         var bodies = LoggerLines.Bodies(collector.Lines);
         Assert.Equal(Enumerable.Range(0, total).Select(i => i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)), bodies);
         Assert.Equal(total, collector.Lines.Count(l => l.Contains("Event: { headers:{src=agent-a} body:", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// An agent exec `cat` of <paramref name="lines"/> -> memory -> avro sink to <paramref name="port"/>, where nothing
+    /// listens yet; returns once the command exited, i.e. every line is in the channel (the source flushes before it
+    /// reports the exit).
+    /// </summary>
+    private static FlumeProcess StartExecAgentWithCollectorDown(TempDir dir, IEnumerable<string> lines, int port, int batch, int capacity, string sourceProperties = "")
+    {
+        var input = dir.Write("input.log", string.Concat(lines.Select(l => l + "\n")));
+        var conf = dir.Write("agent.properties", $"""
+            a1.sources = r1
+            a1.channels = c1
+            a1.sinks = k1
+            a1.sources.r1.type = exec
+            a1.sources.r1.command = cat {input}
+            a1.sources.r1.batchSize = {batch}
+            a1.sources.r1.channels = c1
+            {sourceProperties}
+            a1.channels.c1.type = memory
+            a1.channels.c1.capacity = {capacity}
+            a1.channels.c1.transactionCapacity = 1000
+            a1.sinks.k1.type = avro
+            a1.sinks.k1.hostname = 127.0.0.1
+            a1.sinks.k1.port = {port}
+            a1.sinks.k1.batch-size = {batch}
+            a1.sinks.k1.connect-timeout = 2000
+            a1.sinks.k1.channel = c1
+            """);
+        var agent = FlumeProcess.StartAgent(conf);
+        try
+        {
+            agent.WaitForLine($"Command [cat {input}] exited with 0", Collector.StartTimeout);
+            return agent;
+        }
+        catch
+        {
+            agent.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Agent first (no more sends, so no late duplicates), then the collector; both must exit.</summary>
